@@ -1,0 +1,123 @@
+"""Configuration options, one list per group, and ``list_opts()``.
+
+A ``ConfigOpts`` is built by :func:`make` and passed explicitly to whatever
+needs it: tests build one each, the server command builds one from its
+command line. Defaults give the embedded mode: SQLite file, in-process
+transport, API on 127.0.0.1:8989.
+"""
+import os
+
+from oslo_config import cfg
+from oslo_db import options as db_options
+from oslo_log import log
+import oslo_messaging
+from oslo_messaging import opts as messaging_opts
+
+DEFAULT_TRANSPORT_URL = "inproc://"
+SERVERS = ("all", "api", "engine", "executor")
+
+
+def _default_state_path():
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "mistral-resume")
+
+
+default_opts = [
+    cfg.StrOpt("state_path", default=_default_state_path(),
+               sample_default="~/.local/share/mistral-resume",
+               help="Directory for the embedded SQLite database and other "
+                    "state of a single-host installation."),
+    cfg.StrOpt("server", default="all", choices=SERVERS,
+               help="Which parts this process runs: all (embedded), api, "
+                    "engine or executor."),
+]
+
+api_opts = [
+    cfg.HostAddressOpt("host", default="127.0.0.1",
+                       help="Address the REST API listens on."),
+    cfg.PortOpt("port", default=8989, help="Port the REST API listens on."),
+    cfg.IntOpt("max_request_body_size", default=1024 * 1024, min=1024,
+               help="Largest request body accepted, in bytes (413 above)."),
+    cfg.IntOpt("max_list_limit", default=1000, min=1,
+               help="Largest page a list request may ask for."),
+    cfg.IntOpt("threads", default=16, min=1,
+               help="Worker threads serving API requests."),
+]
+
+engine_opts = [
+    cfg.StrOpt("topic", default="mistral_resume_engine",
+               help="RPC topic the engines listen on."),
+    cfg.StrOpt("host", default=os.uname().nodename,
+               sample_default="<hostname>",
+               help="Name of this engine on the RPC bus."),
+    cfg.IntOpt("rpc_timeout", default=60, min=1,
+               help="Seconds the API waits for an engine's answer."),
+    cfg.IntOpt("outbox_resend_after", default=30, min=1,
+               help="Seconds after which an unsent outbox row is taken to "
+                    "belong to a dead process and is sent again."),
+    cfg.IntOpt("workers", default=8, min=1,
+               help="Threads handling engine RPC messages."),
+]
+
+executor_opts = [
+    cfg.StrOpt("topic", default="mistral_resume_executor",
+               help="RPC topic the executors listen on."),
+    cfg.StrOpt("host", default=os.uname().nodename,
+               sample_default="<hostname>",
+               help="Name of this executor on the RPC bus."),
+    cfg.IntOpt("workers", default=16, min=1,
+               help="Threads running actions at once."),
+]
+
+database_opts = [
+    cfg.IntOpt("sqlite_busy_timeout", default=60, min=1,
+               help="Seconds a SQLite writer waits for the write lock."),
+]
+
+_GROUPS = (
+    (None, default_opts),
+    ("api", api_opts),
+    ("engine", engine_opts),
+    ("executor", executor_opts),
+    ("database", database_opts),
+)
+
+
+def list_opts():
+    """Our options, for oslo-config-generator."""
+    return [(group, list(opts)) for group, opts in _GROUPS]
+
+
+def default_connection(state_path):
+    return "sqlite:///%s" % os.path.join(state_path, "mistral-resume.sqlite")
+
+
+def make(args=None, default_config_files=None, **overrides):
+    """A fully registered ``ConfigOpts``, parsed from ``args``.
+
+    ``overrides`` are ``group__name=value`` pairs set after parsing, which is
+    how tests and the embedded server pick a database or a port.
+    """
+    conf = cfg.ConfigOpts()
+    for group, opts in _GROUPS:
+        conf.register_opts(opts, group=group)
+    db_options.set_defaults(conf)
+    log.register_options(conf)
+    for group, opts in messaging_opts.list_opts():
+        conf.register_opts(opts, group=group)
+    # oslo.messaging looks these up on whatever conf it is handed.
+    from oslo_messaging._tracing import client as tracing  # noqa: WPS433
+    conf.register_opts(tracing.oslo_messaging_tracing,
+                       group="oslo_messaging_tracing")
+    oslo_messaging.set_transport_defaults("mistral_resume")
+    conf.set_default("transport_url", DEFAULT_TRANSPORT_URL)
+    conf(args=list(args or []), project="mistral-resume",
+         default_config_files=default_config_files or [])
+    for key, value in overrides.items():
+        group, _, name = key.rpartition("__")
+        conf.set_override(name, value, group=group or None)
+    if not conf.database.connection:
+        conf.set_override("connection", default_connection(conf.state_path),
+                          group="database")
+    return conf

@@ -1,0 +1,217 @@
+"""SQLAlchemy models: the database is the only source of truth.
+
+What the engine decides on is a real column (state, item index, attempt,
+``accepted``, the root execution id every row is locked through), not a key
+inside a JSON bag. JSON columns hold user data (input, output, context).
+"""
+import datetime
+import json
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.dialects import mysql
+
+# MySQL's TEXT stops at 64 KiB and its DATETIME at whole seconds.
+LongText = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+Timestamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql",
+                                        "mariadb")
+
+
+class JsonType(sa.types.TypeDecorator):
+    """JSON stored as text, the same on every backend.
+
+    Values are replaced, never mutated in place, so no mutation tracking.
+    """
+
+    impl = LongText
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else json.dumps(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else json.loads(value)
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def new_id():
+    return str(uuid.uuid4())
+
+
+class Base(orm.DeclarativeBase):
+    def to_dict(self):
+        return {c.key: getattr(self, c.key)
+                for c in sa.inspect(self).mapper.column_attrs}
+
+
+class _Stamped:
+    id = sa.Column(sa.String(36), primary_key=True, default=new_id)
+    created_at = sa.Column(Timestamp, nullable=False, default=utcnow)
+    updated_at = sa.Column(Timestamp, nullable=True, onupdate=utcnow)
+    project_id = sa.Column(sa.String(128), nullable=False, index=True)
+
+
+class WorkflowDefinition(_Stamped, Base):
+    __tablename__ = "workflow_definitions"
+    __table_args__ = (
+        sa.UniqueConstraint("name", "namespace", "project_id",
+                            name="uq_workflow_definitions_name"),
+    )
+
+    name = sa.Column(sa.String(255), nullable=False)
+    namespace = sa.Column(sa.String(255), nullable=False, default="")
+    definition = sa.Column(LongText, nullable=False)
+    spec = orm.deferred(sa.Column(JsonType, nullable=False))
+    input = sa.Column(sa.Text, nullable=True)
+    tags = sa.Column(JsonType, nullable=True)
+    scope = sa.Column(sa.String(16), nullable=False, default="private")
+    checksum = sa.Column(sa.String(64), nullable=True)
+
+
+class WorkflowExecution(_Stamped, Base):
+    __tablename__ = "workflow_executions"
+
+    name = sa.Column(sa.String(255), nullable=False)
+    workflow_id = sa.Column(sa.String(36), nullable=True)
+    workflow_namespace = sa.Column(sa.String(255), nullable=False,
+                                   default="")
+    description = sa.Column(sa.String(255), nullable=True)
+    tags = sa.Column(JsonType, nullable=True)
+    # The spec as it was at start: later edits of the definition do not
+    # change a running execution.
+    spec = orm.deferred(sa.Column(JsonType, nullable=False))
+    state = sa.Column(sa.String(20), nullable=False, index=True)
+    state_info = sa.Column(LongText, nullable=True)
+    input = sa.Column(JsonType, nullable=True)
+    output = sa.Column(JsonType, nullable=True)
+    params = sa.Column(JsonType, nullable=True)
+    # Input + vars: the data every start task sees.
+    context = orm.deferred(sa.Column(JsonType, nullable=True))
+    task_execution_id = sa.Column(sa.String(36), nullable=True, index=True)
+    root_execution_id = sa.Column(sa.String(36), nullable=True, index=True)
+    source_execution_id = sa.Column(sa.String(36), nullable=True)
+    user_id = sa.Column(sa.String(128), nullable=True)
+    comments = sa.Column(JsonType, nullable=True)
+    finished_at = sa.Column(Timestamp, nullable=True)
+
+
+class TaskExecution(_Stamped, Base):
+    __tablename__ = "task_executions"
+    __table_args__ = (
+        sa.Index("ix_task_executions_wf_state", "workflow_execution_id",
+                 "state"),
+        # One join task execution per (execution, join name, cycle): two
+        # engines arriving at a join at once cannot both create it.
+        sa.UniqueConstraint("unique_key", name="uq_task_executions_key"),
+    )
+
+    name = sa.Column(sa.String(255), nullable=False)
+    type = sa.Column(sa.String(10), nullable=False, default="ACTION")
+    workflow_execution_id = sa.Column(
+        sa.String(36), sa.ForeignKey("workflow_executions.id",
+                                     ondelete="CASCADE"),
+        nullable=False)
+    root_execution_id = sa.Column(sa.String(36), nullable=False, index=True)
+    workflow_name = sa.Column(sa.String(255), nullable=True)
+    workflow_id = sa.Column(sa.String(36), nullable=True)
+    state = sa.Column(sa.String(20), nullable=False)
+    state_info = sa.Column(LongText, nullable=True)
+    spec = orm.deferred(sa.Column(JsonType, nullable=True))
+    in_context = orm.deferred(sa.Column(JsonType, nullable=True))
+    published = sa.Column(JsonType, nullable=True)
+    result = orm.deferred(sa.Column(JsonType, nullable=True))
+    # Transitions were evaluated: successors were started (or none).
+    processed = sa.Column(sa.Boolean, nullable=False, default=False)
+    reset = sa.Column(sa.Boolean, nullable=False, default=False)
+    env = sa.Column(JsonType, nullable=True)
+    triggered_by = sa.Column(JsonType, nullable=True)
+    unique_key = sa.Column(sa.String(255), nullable=True)
+    items_count = sa.Column(sa.Integer, nullable=True)
+    with_items_values = orm.deferred(sa.Column(JsonType, nullable=True))
+    retry_no = sa.Column(sa.Integer, nullable=False, default=0)
+    # A noop task injected by a skip-with-output: the skipped one's id.
+    injected_for = sa.Column(sa.String(36), nullable=True)
+    started_at = sa.Column(Timestamp, nullable=True)
+    finished_at = sa.Column(Timestamp, nullable=True)
+
+
+class ActionExecution(_Stamped, Base):
+    __tablename__ = "action_executions"
+    __table_args__ = (
+        sa.Index("ix_action_executions_task_item", "task_execution_id",
+                 "item_index"),
+    )
+
+    name = sa.Column(sa.String(255), nullable=False)
+    task_execution_id = sa.Column(
+        sa.String(36), sa.ForeignKey("task_executions.id",
+                                     ondelete="CASCADE"),
+        nullable=True)
+    workflow_execution_id = sa.Column(sa.String(36), nullable=True,
+                                      index=True)
+    root_execution_id = sa.Column(sa.String(36), nullable=True, index=True)
+    workflow_name = sa.Column(sa.String(255), nullable=True)
+    task_name = sa.Column(sa.String(255), nullable=True)
+    state = sa.Column(sa.String(20), nullable=False)
+    state_info = sa.Column(LongText, nullable=True)
+    input = sa.Column(JsonType, nullable=True)
+    output = sa.Column(JsonType, nullable=True)
+    # False once superseded by a re-run: kept for audit, not for results.
+    accepted = sa.Column(sa.Boolean, nullable=False, default=True)
+    item_index = sa.Column(sa.Integer, nullable=True)
+    attempt = sa.Column(sa.Integer, nullable=False, default=1)
+    tags = sa.Column(JsonType, nullable=True)
+    description = sa.Column(sa.String(255), nullable=True)
+    params = sa.Column(JsonType, nullable=True)
+
+
+class Outbox(Base):
+    """Messages a unit of work committed to send; deleted once sent."""
+
+    __tablename__ = "outbox"
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    topic = sa.Column(sa.String(255), nullable=False)
+    method = sa.Column(sa.String(255), nullable=False)
+    payload = sa.Column(JsonType, nullable=False)
+    context = sa.Column(JsonType, nullable=True)
+    created_at = sa.Column(Timestamp, nullable=False, default=utcnow,
+                           index=True)
+
+
+class ScheduledJob(Base):
+    """A call to make later (retry delay, wait-before): survives restarts."""
+
+    __tablename__ = "scheduled_jobs"
+
+    id = sa.Column(sa.String(36), primary_key=True, default=new_id)
+    run_at = sa.Column(Timestamp, nullable=False, index=True)
+    method = sa.Column(sa.String(255), nullable=False)
+    payload = sa.Column(JsonType, nullable=False)
+    context = sa.Column(JsonType, nullable=True)
+    root_execution_id = sa.Column(sa.String(36), nullable=True)
+    owner = sa.Column(sa.String(255), nullable=True)
+    claimed_at = sa.Column(Timestamp, nullable=True)
+    created_at = sa.Column(Timestamp, nullable=False, default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """The first answer to a request sent with an ``Idempotency-Key``."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "key",
+                            name="uq_idempotency_keys_key"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    project_id = sa.Column(sa.String(128), nullable=False)
+    key = sa.Column(sa.String(255), nullable=False)
+    request_hash = sa.Column(sa.String(64), nullable=False)
+    status_code = sa.Column(sa.Integer, nullable=False)
+    response = sa.Column(JsonType, nullable=True)
+    created_at = sa.Column(Timestamp, nullable=False, default=utcnow)
