@@ -99,6 +99,10 @@ def make(args=None, default_config_files=None, **overrides):
     ``overrides`` are ``group__name=value`` pairs set after parsing, which is
     how tests and the embedded server pick a database or a port.
     """
+    # Before any oslo.messaging option is registered: list_opts() hands out
+    # copies, and a default changed after registering them would clash
+    # with the originals oslo.messaging registers itself.
+    oslo_messaging.set_transport_defaults("mistral_resume")
     conf = cfg.ConfigOpts()
     for group, opts in _GROUPS:
         conf.register_opts(opts, group=group)
@@ -106,11 +110,14 @@ def make(args=None, default_config_files=None, **overrides):
     log.register_options(conf)
     for group, opts in messaging_opts.list_opts():
         conf.register_opts(opts, group=group)
-    # oslo.messaging looks these up on whatever conf it is handed.
+    # oslo.messaging 18 reads these on whatever conf it is handed, but
+    # list_opts() does not return them.
+    from oslo_messaging._metrics import client as metrics  # noqa: WPS433
     from oslo_messaging._tracing import client as tracing  # noqa: WPS433
     conf.register_opts(tracing.oslo_messaging_tracing,
                        group="oslo_messaging_tracing")
-    oslo_messaging.set_transport_defaults("mistral_resume")
+    conf.register_opts(metrics.oslo_messaging_metrics,
+                       group="oslo_messaging_metrics")
     conf.set_default("transport_url", DEFAULT_TRANSPORT_URL)
     conf(args=list(args or []), project="mistral-resume",
          default_config_files=default_config_files or [])

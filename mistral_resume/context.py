@@ -41,7 +41,10 @@ class ContextSerializer(oslo_messaging.NoOpSerializer):
     """Sends the context as a dict and rebuilds it on the other side."""
 
     def serialize_context(self, ctxt):
-        return ctxt.to_dict() if ctxt is not None else {}
+        # Outbox rows keep the context as the dict they were stored with.
+        if ctxt is None or isinstance(ctxt, dict):
+            return ctxt or {}
+        return ctxt.to_dict()
 
     def deserialize_context(self, ctxt):
         return RequestContext.from_dict(ctxt or {})

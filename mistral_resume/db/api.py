@@ -95,20 +95,26 @@ def lock_root(session, root_id):
         raise exc.NotFound("Workflow execution not found [id=%s]" % root_id)
 
 
-def cas_update_state(session, model, obj_id, expected, values):
-    """``UPDATE ... WHERE id = :id AND state = :expected``.
+def cas_update_state(session, obj, expected, values):
+    """``UPDATE ... WHERE id = :id AND state = :expected``, then ``obj``.
+
+    ``obj`` gets the new values as committed ones, so the ORM does not write
+    them again.
 
     :raises: LostRace if the row is no longer in ``expected``.
     """
+    model = type(obj)
     values = dict(values, updated_at=models.utcnow())
     result = session.execute(
         sa.update(model)
-        .where(model.id == obj_id, model.state == expected)
+        .where(model.id == obj.id, model.state == expected)
         .values(**values)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise exc.LostRace(
-            "%s %s is no longer %s" % (model.__tablename__, obj_id, expected))
+            "%s %s is no longer %s" % (model.__tablename__, obj.id, expected))
+    for key, value in values.items():
+        orm.attributes.set_committed_value(obj, key, value)
 
 
 def flush_or_conflict(session, what):
@@ -215,6 +221,35 @@ def _after_marker(session, model, marker_id, sort):
 
 # ------------------------------------------------------------ engine reads
 
+def join_task(session, unique_key):
+    model = models.TaskExecution
+    return session.execute(
+        sa.select(model)
+        .options(orm.undefer(model.spec), orm.undefer(model.in_context))
+        .where(model.unique_key == unique_key)).scalar_one_or_none()
+
+
+def root_of_action(session, ax_id):
+    model = models.ActionExecution
+    root = session.execute(sa.select(model.root_execution_id).where(
+        model.id == ax_id)).scalar_one_or_none()
+    if root is None:
+        raise exc.NotFound("Action execution not found [id=%s]" % ax_id)
+    return root
+
+
+def root_of_execution(session, ex_id, project_id=None):
+    model = models.WorkflowExecution
+    query = sa.select(model.root_execution_id, model.id).where(
+        model.id == ex_id)
+    if project_id is not None:
+        query = query.where(model.project_id == project_id)
+    row = session.execute(query).one_or_none()
+    if row is None:
+        raise exc.NotFound("Workflow execution not found [id=%s]" % ex_id)
+    return row[0] or row[1]
+
+
 def newest_task(session, wf_ex_id, name):
     """The newest task execution of ``name`` in an execution, or None."""
     model = models.TaskExecution
@@ -245,6 +280,20 @@ def tasks_of(session, wf_ex_id, states=None, full=False):
                               orm.undefer(model.result))
     return session.execute(
         query.order_by(model.created_at, model.id)).scalars().all()
+
+
+def tasks_to_continue(session, wf_ex_id, completed_states):
+    """Finished tasks whose transitions have not (all) run yet."""
+    model = models.TaskExecution
+    return session.execute(
+        sa.select(model)
+        .options(orm.undefer(model.spec), orm.undefer(model.in_context),
+                 orm.undefer(model.result))
+        .where(model.workflow_execution_id == wf_ex_id,
+               model.state.in_(list(completed_states)),
+               sa.or_(model.processed.is_(False),
+                      model.pending_commands.is_not(None)))
+        .order_by(model.created_at, model.id)).scalars().all()
 
 
 def actions_of(session, task_ex_id, accepted_only=False):

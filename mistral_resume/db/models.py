@@ -44,8 +44,11 @@ def new_id():
 
 class Base(orm.DeclarativeBase):
     def to_dict(self):
+        """Loaded columns only: a deferred column is not fetched for this."""
+        unloaded = sa.inspect(self).unloaded
         return {c.key: getattr(self, c.key)
-                for c in sa.inspect(self).mapper.column_attrs}
+                for c in sa.inspect(self).mapper.column_attrs
+                if c.key not in unloaded}
 
 
 class _Stamped:
@@ -133,6 +136,8 @@ class TaskExecution(_Stamped, Base):
     items_count = sa.Column(sa.Integer, nullable=True)
     with_items_values = orm.deferred(sa.Column(JsonType, nullable=True))
     retry_no = sa.Column(sa.Integer, nullable=False, default=0)
+    # Transitions a 'pause' command left to run when the execution resumes.
+    pending_commands = sa.Column(JsonType, nullable=True)
     # A noop task injected by a skip-with-output: the skipped one's id.
     injected_for = sa.Column(sa.String(36), nullable=True)
     started_at = sa.Column(Timestamp, nullable=True)

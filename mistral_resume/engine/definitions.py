@@ -1,0 +1,75 @@
+"""Workflow definitions: create, update, delete (engine-side writes)."""
+import hashlib
+import json
+
+import sqlalchemy as sa
+
+from mistral_resume import exceptions as exc
+from mistral_resume.db import api as db_api
+from mistral_resume.db import models
+from mistral_resume.spec import models as spec_models
+from mistral_resume.spec import parser
+
+
+def input_signature(wf_spec):
+    """Mistral's ``input`` string: ``a, b="x"``."""
+    parts = []
+    for name, default in wf_spec.input:
+        if default is spec_models.NO_DEFAULT:
+            parts.append(name)
+        else:
+            parts.append("%s=%s" % (name, json.dumps(default)))
+    return ", ".join(parts)
+
+
+def _rows_for(uow, definition, known_action):
+    document = parser.parse_document(definition, known_action=known_action)
+    if not document.workflows:
+        raise exc.DSLParsingError("The document defines no workflow")
+    return document.workflows.values()
+
+
+def _existing(session, name, namespace, project_id):
+    model = models.WorkflowDefinition
+    return session.execute(sa.select(model).where(
+        model.name == name, model.namespace == namespace,
+        model.project_id == project_id)).scalar_one_or_none()
+
+
+def save(uow, definition, namespace, scope, known_action, update=False):
+    """Create (or, with ``update``, create or replace) each workflow.
+
+    :raises: DSLParsingError (400), DuplicateEntry (409).
+    """
+    rows = []
+    checksum = hashlib.sha256(definition.encode()).hexdigest()
+    for wf_spec in _rows_for(uow, definition, known_action):
+        row = _existing(uow.session, wf_spec.name, namespace or "",
+                        uow.ctx.project_id)
+        if row is not None and not update:
+            raise exc.DuplicateEntry(
+                "Workflow '%s' already exists in namespace '%s'"
+                % (wf_spec.name, namespace or ""))
+        if row is None:
+            row = models.WorkflowDefinition(
+                id=models.new_id(), name=wf_spec.name,
+                namespace=namespace or "", project_id=uow.ctx.project_id)
+            uow.session.add(row)
+        row.definition = definition
+        row.spec = wf_spec.to_dict()
+        row.input = input_signature(wf_spec)
+        row.tags = list(wf_spec.tags or [])
+        row.scope = scope or row.scope or "private"
+        row.checksum = checksum
+        rows.append(row)
+    db_api.flush_or_conflict(uow.session, "Workflow definition")
+    return rows
+
+
+def delete(uow, identifier, namespace):
+    row = db_api.find_workflow_definition(uow.session, identifier, namespace,
+                                          uow.ctx.project_id)
+    if row.project_id != uow.ctx.project_id:
+        raise exc.NotFound("Workflow not found [workflow_identifier=%s]"
+                           % identifier)
+    uow.session.delete(row)

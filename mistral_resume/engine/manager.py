@@ -1,0 +1,111 @@
+"""The engine's RPC endpoint: one short method per verb.
+
+Each verb is one unit of work (``uow.unit_of_work``): lock the root
+execution, load, apply the pure core's decision, save, commit, then send.
+"""
+import collections
+import logging
+
+import oslo_messaging as messaging
+
+from mistral_resume.db import api as db_api
+from mistral_resume.engine import definitions
+from mistral_resume.engine import executions
+from mistral_resume.engine import uow
+from mistral_resume.engine import views
+from mistral_resume.executor import registry
+
+LOG = logging.getLogger(__name__)
+
+Topics = collections.namedtuple("Topics", "engine executor")
+
+
+class EngineManager:
+    """Serves the verbs of ``rpcapi.EngineClient`` (version 1.0)."""
+
+    target = messaging.Target(version="1.0")
+
+    def __init__(self, db, sender, topics):
+        self._db = db
+        self._sender = sender
+        self._topics = topics
+
+    def _work(self, ctx, root_id=None):
+        return uow.unit_of_work(self._db, self._sender, ctx, root_id)
+
+    def _root_of_execution(self, ctx, ex_id):
+        with self._db.reading() as session:
+            return db_api.root_of_execution(session, ex_id,
+                                            _project_filter(ctx))
+
+    # ---------------------------------------------------------- definitions
+    def create_workflows(self, ctx, definition, namespace="",
+                         scope="private"):
+        with self._work(ctx) as w:
+            rows = definitions.save(w, definition, namespace, scope,
+                                    registry.has)
+            return [views.as_dict(r) for r in rows]
+
+    def update_workflows(self, ctx, definition, namespace="", scope=None):
+        with self._work(ctx) as w:
+            rows = definitions.save(w, definition, namespace, scope,
+                                    registry.has, update=True)
+            return [views.as_dict(r) for r in rows]
+
+    def delete_workflow(self, ctx, identifier, namespace=""):
+        with self._work(ctx) as w:
+            definitions.delete(w, identifier, namespace)
+
+    # ----------------------------------------------------------- executions
+    def start_workflow(self, ctx, workflow_identifier, namespace="",
+                       workflow_input=None, description="", params=None,
+                       execution_id=None, source_execution_id=None):
+        with self._work(ctx) as w:
+            wf_def = db_api.find_workflow_definition(
+                w.session, workflow_identifier, namespace, ctx.project_id)
+            wf_ex = executions.start(
+                w, self._topics, wf_def, workflow_input, params,
+                description, execution_id, source_execution_id)
+            return views.as_dict(wf_ex)
+
+    def update_execution(self, ctx, execution_id, state=None,
+                         state_info=None, description=None, env=None):
+        root_id = self._root_of_execution(ctx, execution_id)
+        with self._work(ctx, root_id) as w:
+            wf_ex = executions.update(w, self._topics, execution_id, state,
+                                      state_info, description, env)
+            return views.as_dict(wf_ex)
+
+    def delete_execution(self, ctx, execution_id, force=False):
+        root_id = self._root_of_execution(ctx, execution_id)
+        with self._work(ctx, root_id) as w:
+            executions.delete(w, execution_id, force)
+
+    # -------------------------------------------------------------- actions
+    def on_action_complete(self, ctx, action_ex_id, result):
+        with self._db.reading() as session:
+            root_id = db_api.root_of_action(session, action_ex_id)
+        with self._work(ctx, root_id) as w:
+            ax = db_api.get_action_execution(w.session, action_ex_id)
+            step = executions.load_step(w, self._topics,
+                                        ax.workflow_execution_id)
+            step.on_action_complete(ax, result)
+
+    def complete_action(self, ctx, action_ex_id, state, output):
+        """PUT /v2/action_executions/{id}: an async action's result."""
+        with self._db.reading() as session:
+            root_id = db_api.root_of_action(session, action_ex_id)
+        error = state == "ERROR"
+        result = {"data": None if error else output,
+                  "error": output if error else None}
+        with self._work(ctx, root_id) as w:
+            ax = db_api.get_action_execution(w.session, action_ex_id,
+                                             _project_filter(ctx))
+            step = executions.load_step(w, self._topics,
+                                        ax.workflow_execution_id)
+            step.on_action_complete(ax, result)
+            return views.as_dict(ax)
+
+
+def _project_filter(ctx):
+    return None if ctx.is_admin_role else ctx.project_id

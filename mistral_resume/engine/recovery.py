@@ -1,0 +1,56 @@
+"""Resend what a dead process left unsent.
+
+A unit of work commits its outbox rows and its sender deletes them once
+sent. Rows older than ``[engine] outbox_resend_after`` belong to a process
+that died in between: any engine sends them again. A message may so arrive
+twice; every receiver treats a repeat as a no-op (action results by state
+table, ``run_action`` by the action execution's state).
+"""
+import datetime
+import logging
+import threading
+
+from mistral_resume.db import api as db_api
+from mistral_resume.db import models
+
+LOG = logging.getLogger(__name__)
+
+
+def resend_stale_outbox(db, sender, older_than_seconds, now=None):
+    """Send and delete outbox rows older than the limit; return how many."""
+    now = now or models.utcnow()
+    limit = now - datetime.timedelta(seconds=older_than_seconds)
+    with db.writing() as session:
+        rows = db_api.outbox_take_stale(session, limit)
+        sent = []
+        for row in rows:
+            try:
+                sender.cast(row)
+            except Exception:
+                LOG.exception("Resending outbox row %s failed", row.id)
+                continue
+            sent.append(row.id)
+        db_api.outbox_delete(session, sent)
+    return len(sent)
+
+
+class RecoveryLoop(threading.Thread):
+    """Runs :func:`resend_stale_outbox` every ``interval`` seconds."""
+
+    def __init__(self, db, sender, older_than_seconds, interval):
+        super().__init__(name="mistral-resume-recovery", daemon=True)
+        self._args = (db, sender, older_than_seconds)
+        self._interval = interval
+        self._stop = threading.Event()
+
+    def run(self):
+        while not self._stop.wait(self._interval):
+            try:
+                count = resend_stale_outbox(*self._args)
+                if count:
+                    LOG.warning("Resent %d stale outbox messages", count)
+            except Exception:
+                LOG.exception("Outbox recovery failed; will retry")
+
+    def stop(self):
+        self._stop.set()

@@ -1,0 +1,100 @@
+"""The engine's RPC client: the one way the API writes anything.
+
+Version history (bump the minor version when a verb or an argument is
+added, the major when one is removed or changes meaning):
+
+* 1.0 - start_workflow, update_execution, delete_execution,
+        create_workflows, update_workflows, delete_workflow,
+        on_action_complete, rerun_task, skip_task, resume_execution,
+        run_action
+"""
+import oslo_messaging as messaging
+
+from mistral_resume import context
+
+VERSION = "1.0"
+
+
+def get_transport(conf):
+    """The RPC transport for ``conf.transport_url`` (``inproc://`` default).
+
+    Errors raised by the engine travel back as themselves when their module
+    is listed here, so a 409 stays a 409 on the API side.
+    """
+    return messaging.get_rpc_transport(
+        conf, allowed_remote_exmods=["mistral_resume.exceptions"])
+
+
+class EngineClient:
+    """Calls into any engine; a ``call`` waits for the answer."""
+
+    def __init__(self, conf, transport):
+        target = messaging.Target(topic=conf.engine.topic, version=VERSION)
+        self._client = messaging.get_rpc_client(
+            transport, target, serializer=context.ContextSerializer(),
+            timeout=conf.engine.rpc_timeout)
+
+    def _call(self, ctx, method, **kwargs):
+        return self._client.prepare(version=VERSION).call(ctx, method,
+                                                          **kwargs)
+
+    def _cast(self, ctx, method, **kwargs):
+        self._client.prepare(version=VERSION).cast(ctx, method, **kwargs)
+
+    # -------------------------------------------------------- definitions
+    def create_workflows(self, ctx, definition, namespace="", scope="private"):
+        """:returns: list of workflow definition dicts.
+        :raises: DSLParsingError (400), DuplicateEntry (409)."""
+        return self._call(ctx, "create_workflows", definition=definition,
+                          namespace=namespace, scope=scope)
+
+    def update_workflows(self, ctx, definition, namespace="", scope=None):
+        """:returns: list of dicts. :raises: DSLParsingError, NotFound."""
+        return self._call(ctx, "update_workflows", definition=definition,
+                          namespace=namespace, scope=scope)
+
+    def delete_workflow(self, ctx, identifier, namespace=""):
+        """:raises: NotFound, Conflict (executions still use it)."""
+        return self._call(ctx, "delete_workflow", identifier=identifier,
+                          namespace=namespace)
+
+    # ---------------------------------------------------------- executions
+    def start_workflow(self, ctx, workflow_identifier, namespace="",
+                       workflow_input=None, description="", params=None,
+                       execution_id=None, source_execution_id=None):
+        """:returns: the execution dict.
+        :raises: NotFound (workflow), WorkflowInputError (400)."""
+        return self._call(
+            ctx, "start_workflow", workflow_identifier=workflow_identifier,
+            namespace=namespace, workflow_input=workflow_input or {},
+            description=description, params=params or {},
+            execution_id=execution_id,
+            source_execution_id=source_execution_id)
+
+    def update_execution(self, ctx, execution_id, state=None, state_info=None,
+                         description=None, env=None):
+        """Pause, resume, cancel, fail; or change the description.
+
+        :returns: the execution dict.
+        :raises: NotFound, InvalidStateTransition / Conflict (409)."""
+        return self._call(ctx, "update_execution", execution_id=execution_id,
+                          state=state, state_info=state_info,
+                          description=description, env=env)
+
+    def delete_execution(self, ctx, execution_id, force=False):
+        """:raises: NotFound, Conflict (still running, unless force)."""
+        return self._call(ctx, "delete_execution", execution_id=execution_id,
+                          force=force)
+
+    # -------------------------------------------------------------- actions
+    def on_action_complete(self, ctx, action_ex_id, result):
+        """An executor reports ``{"data": ..., "error": ...}`` (a cast)."""
+        self._cast(ctx, "on_action_complete", action_ex_id=action_ex_id,
+                   result=result)
+
+    def complete_action(self, ctx, action_ex_id, state, output):
+        """PUT /v2/action_executions/{id}: finish an asynchronous action.
+
+        :returns: the action execution dict. :raises: NotFound, Conflict."""
+        return self._call(ctx, "complete_action", action_ex_id=action_ex_id,
+                          state=state, output=output)

@@ -1,0 +1,111 @@
+"""Start and stop the parts of the service a process runs.
+
+``Service(conf, parts)`` wires everything explicitly: one transport, one
+database, the engine's RPC server, the executor's RPC server, the API's
+WSGI server. The embedded default runs all three in one process over the
+``inproc://`` transport and a SQLite file.
+"""
+import logging
+import socketserver
+import threading
+from wsgiref import simple_server
+
+import oslo_messaging as messaging
+
+from mistral_resume import context
+from mistral_resume.db import api as db_api
+from mistral_resume.engine import manager
+from mistral_resume.engine import recovery
+from mistral_resume.engine import rpcapi
+from mistral_resume.engine import uow
+from mistral_resume.executor import service as executor_service
+
+LOG = logging.getLogger(__name__)
+
+ALL_PARTS = ("api", "engine", "executor")
+
+
+class _ThreadingWSGIServer(socketserver.ThreadingMixIn,
+                           simple_server.WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _QuietHandler(simple_server.WSGIRequestHandler):
+    def log_message(self, fmt, *args):
+        LOG.debug("%s - %s", self.address_string(), fmt % args)
+
+
+class Service:
+    """The parts of mistral-resume running in this process."""
+
+    def __init__(self, conf, parts=ALL_PARTS, db=None):
+        self.conf = conf
+        self.parts = tuple(parts)
+        self.transport = rpcapi.get_transport(conf)
+        self.db = db or db_api.Database(
+            conf.database.connection,
+            sqlite_busy_timeout=conf.database.sqlite_busy_timeout)
+        self.engine_client = rpcapi.EngineClient(conf, self.transport)
+        self.topics = manager.Topics(conf.engine.topic, conf.executor.topic)
+        self._servers = []
+        self._threads = []
+        self.wsgi_server = None
+
+    def _rpc_server(self, topic, host, endpoint):
+        target = messaging.Target(topic=topic, server=host)
+        server = messaging.get_rpc_server(
+            self.transport, target, [endpoint],
+            serializer=context.ContextSerializer())
+        server.start()
+        self._servers.append(server)
+
+    def start(self):
+        if "engine" in self.parts:
+            client = messaging.get_rpc_client(
+                self.transport, messaging.Target(topic=self.topics.executor),
+                serializer=context.ContextSerializer())
+            sender = uow.Sender(self.db, client)
+            self._rpc_server(self.conf.engine.topic, self.conf.engine.host,
+                             manager.EngineManager(self.db, sender,
+                                                   self.topics))
+            loop = recovery.RecoveryLoop(
+                self.db, sender, self.conf.engine.outbox_resend_after,
+                interval=max(1, self.conf.engine.outbox_resend_after // 3))
+            loop.start()
+            self._threads.append(loop)
+        if "executor" in self.parts:
+            self._rpc_server(self.conf.executor.topic,
+                             self.conf.executor.host,
+                             executor_service.ExecutorEndpoint(
+                                 self.engine_client))
+        if "api" in self.parts:
+            self._start_api()
+        return self
+
+    def wsgi_app(self):
+        from mistral_resume.api import app  # the API is optional per part
+        return app.setup_app(self.conf, self.db, self.engine_client)
+
+    def _start_api(self):
+        self.wsgi_server = simple_server.make_server(
+            self.conf.api.host, self.conf.api.port, self.wsgi_app(),
+            server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+        thread = threading.Thread(target=self.wsgi_server.serve_forever,
+                                  name="mistral-resume-api", daemon=True)
+        thread.start()
+        LOG.info("API listening on http://%s:%s/v2", self.conf.api.host,
+                 self.wsgi_server.server_port)
+
+    def stop(self):
+        if self.wsgi_server is not None:
+            self.wsgi_server.shutdown()
+            self.wsgi_server.server_close()
+        for thread in self._threads:
+            thread.stop()
+        for server in self._servers:
+            server.stop()
+        for server in self._servers:
+            server.wait()
+        self._servers = []
+        self.transport.cleanup()

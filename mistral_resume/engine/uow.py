@@ -1,0 +1,89 @@
+"""The unit of work: one transaction per engine verb, effects after commit.
+
+Every verb runs as::
+
+    with unit_of_work(db, sender, ctx, root_id) as uow:
+        ...read, decide (pure core), write through uow.session...
+        uow.send(topic, method, **payload)
+
+The root execution row is locked first, so everything under one root is
+serialised across threads and engines. Messages are recorded in the outbox
+table in the same transaction and sent only after the commit; a process that
+dies in between leaves outbox rows that ``recovery`` sends again.
+"""
+import contextlib
+import logging
+
+from mistral_resume.db import api as db_api
+from mistral_resume.db import models
+
+LOG = logging.getLogger(__name__)
+
+
+class UnitOfWork:
+    """What a verb may touch: the session, the context, the outbox."""
+
+    def __init__(self, session, ctx):
+        self.session = session
+        self.ctx = ctx
+        self._outbox = []
+        self._after_commit = []
+
+    def send(self, topic, method, **payload):
+        """Cast ``method(**payload)`` to ``topic`` once this work commits."""
+        row = models.Outbox(topic=topic, method=method, payload=payload,
+                            context=self.ctx.to_dict())
+        self.session.add(row)
+        self._outbox.append(row)
+
+    def after_commit(self, func):
+        """Run ``func()`` after the commit (e.g. wake a waiting caller)."""
+        self._after_commit.append(func)
+
+    @property
+    def messages(self):
+        return list(self._outbox)
+
+
+@contextlib.contextmanager
+def unit_of_work(db, sender, ctx, root_id=None):
+    """A locked, committed unit of work whose messages are then sent.
+
+    :raises: NotFound if ``root_id`` names no execution.
+    """
+    with db.writing() as session:
+        if root_id is not None:
+            db_api.lock_root(session, root_id)
+        uow = UnitOfWork(session, ctx)
+        yield uow
+        session.flush()
+    if uow.messages:
+        sender.deliver(uow.messages)
+    for func in uow._after_commit:
+        func()
+
+
+class Sender:
+    """Sends outbox rows over RPC, then deletes them."""
+
+    def __init__(self, db, client):
+        self._db = db
+        self._client = client
+
+    def cast(self, row):
+        self._client.prepare(topic=row.topic).cast(row.context, row.method,
+                                                   **row.payload)
+
+    def deliver(self, rows):
+        sent = []
+        for row in rows:
+            try:
+                self.cast(row)
+            except Exception:  # a dead broker: recovery resends it later
+                LOG.exception("Could not send %s to %s; left in the outbox",
+                              row.method, row.topic)
+                continue
+            sent.append(row.id)
+        if sent:
+            with self._db.writing() as session:
+                db_api.outbox_delete(session, sent)
