@@ -1,0 +1,110 @@
+"""``/v2/action_executions`` and ``/v2/tasks/{id}/action_executions``."""
+import pecan
+from pecan import rest
+from wsme import types as wtypes
+
+from mistral_resume.api import hooks
+from mistral_resume.api.types import action_executions as types
+from mistral_resume.api.types import base
+from mistral_resume.db import api as db_api
+from mistral_resume.db import models
+from mistral_resume import exceptions as exc
+from mistral_resume.workflow import statuses as st
+
+_FILTERS = ("name", "workflow_name", "task_name", "task_execution_id",
+            "state_info", "description")
+
+
+def list_action_executions(raw, marker, limit, sort_keys, sort_dirs,
+                           fields, in_path=()):
+    """A page from the query in ``raw``; ``output`` only with
+    ``include_output=true``. ``in_path``: filters the URL path carries."""
+    query = base.ListQuery(
+        types.ActionExecution, types.SORTABLE,
+        pecan.request.conf.api.max_list_limit, marker=marker, limit=limit,
+        sort_keys=sort_keys, sort_dirs=sort_dirs, fields=fields,
+        filters={k: v for k, v in raw.items() if k not in in_path})
+    filters = {f: base.parse_filter(f, raw.get(f)) for f in _FILTERS}
+    filters["state"] = base.parse_filter("state", raw.get("state"), st.ALL)
+    filters["accepted"] = base.parse_filter("accepted", raw.get("accepted"),
+                                            convert=base.to_bool)
+    include_output = raw.get("include_output")
+    exclude = () if include_output and base.to_bool(
+        "include_output", include_output) else ("output",)
+    return types.ActionExecutions.read_page(
+        pecan.request.db, models.ActionExecution, query, filters,
+        hooks.read_scope(pecan.request.context), pecan.request.path_url,
+        exclude)
+
+
+_LIST_SIGNATURE = (wtypes.text, int, wtypes.text, wtypes.text, wtypes.text,
+                   wtypes.text, wtypes.text, wtypes.text, wtypes.text,
+                   wtypes.text, wtypes.text, wtypes.text, wtypes.text)
+
+
+class ActionExecutionsController(rest.RestController):
+    @hooks.expose(types.ActionExecution, wtypes.text)
+    def get(self, id):
+        ctx = pecan.request.context
+        with pecan.request.db.reading() as session:
+            row = db_api.get_action_execution(session, id,
+                                              hooks.read_scope(ctx))
+            return types.ActionExecution.from_db(row)
+
+    @hooks.expose(types.ActionExecutions, *_LIST_SIGNATURE, wtypes.text)
+    def get_all(self, marker=None, limit=None, sort_keys=None,
+                sort_dirs=None, fields=None, name=None, workflow_name=None,
+                task_name=None, state=None, state_info=None, accepted=None,
+                description=None, include_output=None,
+                task_execution_id=None):
+        raw = {"name": name, "workflow_name": workflow_name,
+               "task_name": task_name, "state": state,
+               "state_info": state_info, "accepted": accepted,
+               "description": description, "include_output": include_output,
+               "task_execution_id": task_execution_id}
+        return list_action_executions(raw, marker, limit, sort_keys,
+                                      sort_dirs, fields)
+
+    @hooks.expose(types.ActionExecution, wtypes.text,
+                  body=types.ActionExecution)
+    def put(self, id, body):
+        """The result of an asynchronous action: ``{"state", "output"}``.
+
+        :raises: NotFound; InputError for a state other than SUCCESS or
+            ERROR; Conflict (engine) when the action is already complete.
+        """
+        state = base.given(body.state)
+        if state == st.CANCELLED:
+            raise hooks.NotImplementedYet(
+                "Cancelling an action execution is not implemented yet")
+        if state not in types.UPDATE_STATES:
+            raise exc.InputError(
+                "Error. Expected one of %s, actual: %s"
+                % (list(types.UPDATE_STATES), state))
+        output = base.given(body.output)
+        if state == st.ERROR and not output:
+            output = "Unknown error"
+        ctx = pecan.request.context
+        with pecan.request.db.reading() as session:
+            db_api.get_action_execution(session, id, hooks.read_scope(ctx))
+        result = pecan.request.engine.complete_action(ctx, id, state, output)
+        return types.ActionExecution.from_dict(result)
+
+
+class TaskActionExecutionsController(rest.RestController):
+    """``/v2/tasks/{id}/action_executions``."""
+
+    @hooks.expose(types.ActionExecutions, wtypes.text, *_LIST_SIGNATURE)
+    def get_all(self, task_execution_id, marker=None, limit=None,
+                sort_keys=None, sort_dirs=None, fields=None, name=None,
+                workflow_name=None, task_name=None, state=None,
+                state_info=None, accepted=None, description=None,
+                include_output=None):
+        raw = {"name": name, "workflow_name": workflow_name,
+               "task_name": task_name, "state": state,
+               "state_info": state_info, "accepted": accepted,
+               "description": description, "include_output": include_output,
+               "task_execution_id": task_execution_id}
+        return list_action_executions(raw, marker, limit, sort_keys,
+                                      sort_dirs, fields,
+                                      in_path=("task_execution_id",))

@@ -1,0 +1,166 @@
+"""``/v2/workflows``: definitions as YAML in, JSON out.
+
+POST and PUT take the document as a text/plain body (several workflows per
+document) and answer JSON whatever the Accept header says (DESIGN 3b;
+Mistral 23 answers 406 to ``Accept: application/json`` there).
+"""
+import json
+
+import pecan
+from pecan import rest
+from wsme import types as wtypes
+
+from mistral_resume.api import hooks
+from mistral_resume.api.types import base
+from mistral_resume.api.types import workflows as types
+from mistral_resume.db import api as db_api
+from mistral_resume.db import models
+from mistral_resume import exceptions as exc
+from mistral_resume.executor import registry
+from mistral_resume.spec import parser
+
+
+def _json_response(payload, status=200):
+    pecan.response.status = status
+    pecan.response.content_type = "application/json"
+    return json.dumps(payload)
+
+
+def _scope_param():
+    scope = pecan.request.GET.get("scope") or "private"
+    if scope not in types.SCOPES:
+        raise exc.InputError("Scope must be one of the following: %s; "
+                             "actual: %s" % (", ".join(types.SCOPES), scope))
+    return scope
+
+
+def _definition():
+    try:
+        text = pecan.request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise exc.InputError("The workflow definition is not UTF-8 text")
+    if not text or not text.strip():
+        raise exc.InputError("The workflow definition is empty")
+    return text
+
+
+class ValidationController(rest.RestController):
+    @pecan.expose(content_type="application/json")
+    def post(self):
+        """``{"valid": bool, "error": str or null}``; writes nothing."""
+        try:
+            document = parser.parse_document(_definition(),
+                                             known_action=registry.has)
+        except exc.InputError as e:
+            return _json_response({"valid": False, "error": e.message})
+        if not document.workflows:
+            return _json_response({"valid": False,
+                                   "error": "The document defines no "
+                                            "workflow"})
+        return _json_response({"valid": True, "error": None})
+
+
+class WorkflowsController(rest.RestController):
+    validate = ValidationController()
+
+    @pecan.expose()
+    def _route(self, args, request=None):
+        request = request or pecan.request
+        if request.method in ("POST", "PUT"):
+            # The YAML doors answer JSON to any Accept: keep pecan from
+            # negotiating (and refusing) a content type for them.
+            request.environ["HTTP_ACCEPT"] = "*/*"
+        return super()._route(args, request)
+
+    @pecan.expose(content_type="application/json")
+    def post(self):
+        """Create every workflow of the document: 201 ``{"workflows"}``."""
+        ctx = pecan.request.context
+        rows = pecan.request.engine.create_workflows(
+            ctx, _definition(),
+            namespace=pecan.request.GET.get("namespace") or "",
+            scope=_scope_param())
+        return _json_response(_wire_list(rows), status=201)
+
+    @pecan.expose(content_type="application/json")
+    def put(self, identifier=None):
+        """Update the document's workflows; by id: that one, answered alone.
+
+        :raises: NotFound for an unknown ``identifier``; InputError when
+            the document is not exactly that workflow.
+        """
+        ctx = pecan.request.context
+        definition = _definition()
+        namespace = pecan.request.GET.get("namespace") or ""
+        row = None
+        if identifier:
+            with pecan.request.db.reading() as session:
+                row = db_api.find_workflow_definition(
+                    session, identifier, namespace, ctx.project_id)
+            _check_single(definition, row.name)
+            namespace = row.namespace
+        rows = pecan.request.engine.update_workflows(
+            ctx, definition, namespace=namespace, scope=_scope_param())
+        if row is not None:
+            return _json_response(_wire(rows[0]))
+        return _json_response(_wire_list(rows))
+
+    @hooks.expose(types.Workflow, wtypes.text, wtypes.text, wtypes.text)
+    def get(self, identifier, namespace="", fields=None):
+        ctx = pecan.request.context
+        with pecan.request.db.reading() as session:
+            row = db_api.find_workflow_definition(
+                session, identifier, namespace or "", ctx.project_id)
+            return types.Workflow.from_db(row).only(base.split(fields))
+
+    @hooks.expose(None, wtypes.text, wtypes.text, status_code=204)
+    def delete(self, identifier, namespace=""):
+        ctx = pecan.request.context
+        pecan.request.engine.delete_workflow(ctx, identifier,
+                                             namespace=namespace or "")
+
+    @hooks.expose(types.Workflows, wtypes.text, int, wtypes.text,
+                  wtypes.text, wtypes.text, wtypes.text, wtypes.text,
+                  wtypes.text, wtypes.text)
+    def get_all(self, marker=None, limit=None, sort_keys=None,
+                sort_dirs=None, fields=None, namespace=None, name=None,
+                scope=None, project_id=None):
+        """Own workflows (all projects' for an admin), a page at a time."""
+        filters = {"name": name, "namespace": namespace, "scope": scope}
+        query = base.ListQuery(
+            types.Workflow, types.SORTABLE,
+            pecan.request.conf.api.max_list_limit, marker=marker,
+            limit=limit, sort_keys=sort_keys, sort_dirs=sort_dirs,
+            fields=fields, filters=filters)
+        column_filters = {
+            "name": base.parse_filter("name", name),
+            "namespace": base.parse_filter("namespace", namespace),
+            "scope": base.parse_filter("scope", scope, types.SCOPES),
+        }
+        project = hooks.list_scope(pecan.request.context, project_id)
+        return types.Workflows.read_page(
+            pecan.request.db, models.WorkflowDefinition, query,
+            column_filters, project, pecan.request.path_url)
+
+
+def _check_single(definition, name):
+    """An update by id names exactly the workflow it updates.
+
+    The engine updates by name, so a document defining another name (a
+    rename, in Mistral) would create a second workflow instead.
+    """
+    document = parser.parse_document(definition, known_action=registry.has)
+    names = list(document.workflows)
+    if names != [name]:
+        raise exc.InputError(
+            "Updating workflow %s by id needs a document that defines "
+            "exactly that workflow; this one defines: %s"
+            % (name, ", ".join(names) or "none"))
+
+
+def _wire(row):
+    return types.Workflow.from_dict(row).as_json()
+
+
+def _wire_list(rows):
+    return {"workflows": [_wire(r) for r in rows]}

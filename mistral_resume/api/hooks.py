@@ -1,0 +1,158 @@
+"""Per-request dependencies and Mistral's error bodies.
+
+``ContextHook`` hands every request its context, database, engine client
+and configuration (``pecan.request.context/db/engine/conf``): injected by
+``setup_app``, never module globals.
+
+Errors: whatever goes wrong answers ``{"faultcode", "faultstring",
+"debuginfo": null}`` as WSME (and so Mistral) does, which is what
+python-mistralclient reads. A ``MistralResumeError`` keeps its
+``http_code``; anything else is logged and answers a generic 500. WSME
+catches exceptions inside the methods it exposes, so those methods are
+exposed through :func:`expose`, which translates before WSME formats;
+``ErrorHook`` covers plain pecan methods and routing errors (404, 405).
+"""
+import functools
+import inspect
+import json
+import logging
+
+from pecan import hooks as pecan_hooks
+from pecan import util as pecan_util
+import webob
+from webob import exc as webob_exc
+from wsme import exc as wsme_exc
+import wsmeext.pecan as wsme_pecan
+
+from mistral_resume import context
+from mistral_resume import exceptions as exc
+
+LOG = logging.getLogger(__name__)
+
+INTERNAL_ERROR = "Internal server error; the service log has the details"
+
+
+class ContextHook(pecan_hooks.PecanHook):
+    """Puts the request context and the service's parts on the request."""
+
+    def __init__(self, conf, db, engine):
+        self._conf = conf
+        self._db = db
+        self._engine = engine
+
+    def before(self, state):
+        request = state.request
+        request.context = context.from_environ(request.environ)
+        request.db = self._db
+        request.engine = self._engine
+        request.conf = self._conf
+
+
+class NotImplementedYet(exc.MistralResumeError):
+    """A door that exists in the API but not yet behind it."""
+
+    http_code = 501
+    message = "Not implemented yet"
+
+
+def read_scope(ctx):
+    """The project a read is limited to; None (all) for an admin."""
+    return None if ctx.is_admin_role else ctx.project_id
+
+
+def list_scope(ctx, project_id=None, all_projects=False):
+    """The project a list is limited to, with Mistral's admin parameters.
+
+    :raises: Forbidden when a non-admin asks for another project's rows.
+    """
+    if ctx.is_admin_role:
+        return project_id or None
+    if all_projects or (project_id and project_id != ctx.project_id):
+        raise exc.Forbidden("Listing other projects' resources requires "
+                            "the admin role")
+    return ctx.project_id
+
+
+def fault_body(message, server=False):
+    return json.dumps({"faultcode": "Server" if server else "Client",
+                       "faultstring": message, "debuginfo": None})
+
+
+def fault_response(status, message, headers=None):
+    response = webob.Response(
+        status=status, content_type="application/json", charset="UTF-8",
+        body=fault_body(message, status >= 500).encode("utf-8"))
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+class ErrorHook(pecan_hooks.PecanHook):
+    """Errors outside WSME-exposed methods, as Mistral's fault bodies."""
+
+    def on_error(self, state, e):
+        if isinstance(e, exc.MistralResumeError):
+            _log_error(e)
+            return fault_response(e.http_code, e.message)
+        if isinstance(e, webob_exc.HTTPException):
+            headers = {"Allow": e.headers["Allow"]} if "Allow" in e.headers \
+                else None
+            return fault_response(e.status_int,
+                                  e.detail or e.explanation or e.title,
+                                  headers)
+        LOG.exception("Unexpected error in %s %s", state.request.method,
+                      state.request.path)
+        return fault_response(500, INTERNAL_ERROR)
+
+
+def _log_error(error):
+    if error.http_code >= 500:
+        LOG.error("API error %s: %s", error.http_code, error.message)
+    else:
+        LOG.info("API error %s: %s", error.http_code, error.message)
+
+
+class _ServerError(Exception):
+    """What WSME formats for an unexpected error: no internals leak."""
+
+    code = 500
+
+    def __init__(self):
+        super().__init__(INTERNAL_ERROR)
+
+
+def translate_errors(func):
+    """Our errors as WSME client errors, with their HTTP status."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except exc.MistralResumeError as e:
+            _log_error(e)
+            raise wsme_exc.ClientSideError(e.message, status_code=e.http_code,
+                                           faultcode="Client"
+                                           if e.http_code < 500 else "Server")
+        except wsme_exc.ClientSideError:
+            raise
+        except Exception:
+            LOG.exception("Unexpected error in %s", func.__qualname__)
+            raise _ServerError() from None
+
+    # WSME reads the argument list of what it exposes from here.
+    wrapper._wsme_original_func = func
+    return wrapper
+
+
+def expose(*args, **kwargs):
+    """``wsmeext.pecan.wsexpose`` (JSON only) with our error translation."""
+    kwargs.setdefault("rest_content_types", ("json",))
+    wsexpose = wsme_pecan.wsexpose(*args, **kwargs)
+
+    def decorate(func):
+        exposed = wsexpose(translate_errors(func))
+        # pecan maps path segments and query parameters onto this list.
+        pecan_util._cfg(exposed)["argspec"] = inspect.getfullargspec(func)
+        return exposed
+
+    return decorate
