@@ -7,6 +7,7 @@ unit of work. A writer locks the root execution row it works on
 """
 import contextlib
 import logging
+import threading
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -40,6 +41,11 @@ class Database:
                                             expire_on_commit=False)
         self._write_maker = orm.sessionmaker(self._write_engine,
                                              expire_on_commit=False)
+        # SQLite has one writer at a time, and its busy handler waits in
+        # sleeps of 1 to 100 ms: threads of this process queue on a lock
+        # instead, which wakes the next writer at once.
+        self._write_lock = threading.Lock() if self.is_sqlite else None
+        self._lock_timeout = sqlite_busy_timeout
 
     @contextlib.contextmanager
     def reading(self):
@@ -49,9 +55,22 @@ class Database:
     @contextlib.contextmanager
     def writing(self):
         """A transaction that commits when the block ends without error."""
-        with self._write_maker() as session:
-            with session.begin():
-                yield session
+        with self._sqlite_writer(), self._write_maker() as session, \
+                session.begin():
+            yield session
+
+    @contextlib.contextmanager
+    def _sqlite_writer(self):
+        if self._write_lock is None:
+            yield
+            return
+        if not self._write_lock.acquire(timeout=self._lock_timeout):
+            raise exc.MistralResumeError(
+                "Timed out waiting for the SQLite write lock")
+        try:
+            yield
+        finally:
+            self._write_lock.release()
 
     def dispose(self):
         self.engine.dispose()
