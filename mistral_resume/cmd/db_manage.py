@@ -6,9 +6,9 @@
                              {upgrade [REV] | downgrade REV | stamp REV |
                               current | heads}
 
-The database is ``[database]/connection`` of the configuration files (found
-as oslo tools find them, or given with ``--config-file``/``--config-dir``),
-unless ``--database-connection`` names another. Where it is goes to stderr,
+The database is ``[database]/connection`` of the configuration files given
+with ``--config-file``/``--config-dir`` (read as the server reads them), unless
+``--database-connection`` names another. Where it is goes to stderr,
 then alembic's progress; stdout carries only the answer (a revision), so
 ``$(mistral-resume-db-manage current)`` is usable in scripts.
 """
@@ -24,7 +24,6 @@ from mistral_resume import conf as conf_mod
 from mistral_resume.db import migration
 
 PROG = "mistral-resume-db-manage"
-PROJECT = "mistral-resume"
 
 
 def _common_options(parser, defaults):
@@ -36,7 +35,7 @@ def _common_options(parser, defaults):
     parser.add_argument("--config-file", action="append", metavar="PATH",
                         default=default([]),
                         help="configuration file; may be repeated, later "
-                             "files win (default: the usual oslo places)")
+                             "files win")
     parser.add_argument("--config-dir", action="append", metavar="DIR",
                         default=default([]),
                         help="directory of *.conf files read after the "
@@ -84,9 +83,8 @@ def make_conf(args):
     overrides = {}
     if args.database_connection:
         overrides["database__connection"] = args.database_connection
-    return conf_mod.make(
-        argv, default_config_files=cfg.find_config_files(project=PROJECT),
-        **overrides)
+    # Exactly as mistral-resume-server builds it, so both find one database.
+    return conf_mod.make(argv, **overrides)
 
 
 def _describe(revision):

@@ -144,9 +144,12 @@ def _serialized(connection):
     try:
         yield
     finally:
-        connection.rollback()
-        connection.execute(give, params)
-        connection.commit()
+        try:
+            connection.rollback()
+            connection.execute(give, params)
+            connection.commit()
+        except sa.exc.DBAPIError:
+            pass  # connection lost: the lock went with its session
 
 
 def _run(url_or_engine, alembic_command, *args, **kwargs):

@@ -235,7 +235,7 @@ def _upgrade_in_child(url, start):
 def test_concurrent_upgrades_migrate_once(backend):
     # Servers starting together: separate processes, released at once.
     databases.require(backend)
-    processes = multiprocessing.get_context("fork")
+    processes = multiprocessing.get_context("spawn")
     with databases.fresh_database(backend) as url:
         start = processes.Barrier(3)
         children = [processes.Process(target=_upgrade_in_child,
@@ -260,15 +260,17 @@ def _db_manage(*args):
                           timeout=120, check=False)
 
 
-def test_db_manage_command(backend_url):
+def test_db_manage_command(backend_url, tmp_path):
     where = sa.make_url(backend_url).render_as_string(hide_password=True)
+    config_file = tmp_path / "mistral-resume.conf"
+    config_file.write_text("[database]\nconnection = %s\n" % backend_url)
 
     done = _db_manage("--database-connection", backend_url, "upgrade", "head")
     assert done.returncode == 0, done.stderr
     assert "database: %s" % where in done.stderr
     assert "Running upgrade" in done.stderr
 
-    done = _db_manage("current", "--database-connection", backend_url)
+    done = _db_manage("current", "--config-file", str(config_file))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "%s (head)" % migration.head()
 
