@@ -40,18 +40,26 @@ def task_view(task_ex):
 class EngineLookup(functions.Lookup):
     """The lookup for expressions evaluated for one task (or none)."""
 
-    def __init__(self, session, wf_ex, current_task=None):
+    def __init__(self, session, wf_ex, current_task=None, env=None):
         self._session = session
         self._wf_ex = wf_ex
         self._current = current_task
+        self._env = env
 
     def with_task(self, current_task):
-        return EngineLookup(self._session, self._wf_ex, current_task)
+        return EngineLookup(self._session, self._wf_ex, current_task,
+                            self._env)
+
+    def with_env(self, env):
+        """The same lookup, ``env()`` answering ``env`` (a resume's)."""
+        return EngineLookup(self._session, self._wf_ex, self._current, env)
 
     def execution(self):
         return execution_view(self._wf_ex)
 
     def env(self):
+        if self._env is not None:
+            return self._env
         return (self._wf_ex.params or {}).get("env") or {}
 
     def task(self, name=None):

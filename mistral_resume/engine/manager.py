@@ -11,9 +11,12 @@ import oslo_messaging as messaging
 from mistral_resume.db import api as db_api
 from mistral_resume.engine import definitions
 from mistral_resume.engine import executions
+from mistral_resume.engine import idempotency
+from mistral_resume.engine import resume
 from mistral_resume.engine import uow
 from mistral_resume.engine import views
 from mistral_resume.executor import registry
+from mistral_resume.workflow import requests
 
 LOG = logging.getLogger(__name__)
 
@@ -23,7 +26,7 @@ Topics = collections.namedtuple("Topics", "engine executor")
 class EngineManager:
     """Serves the verbs of ``rpcapi.EngineClient`` (version 1.0)."""
 
-    target = messaging.Target(version="1.0")
+    target = messaging.Target(version="1.1")
 
     def __init__(self, db, sender, topics):
         self._db = db
@@ -81,6 +84,37 @@ class EngineManager:
         with self._work(ctx, root_id) as w:
             executions.delete(w, execution_id, force)
 
+    # --------------------------------------------------------------- resume
+    def resume_execution(self, ctx, execution_id, resumes, comment=None,
+                         dry_run=False, idempotency_key=None):
+        root_id = self._root_of_execution(ctx, execution_id)
+        parsed = [requests.from_dict(r) for r in resumes]
+        with self._work(ctx, root_id) as w:
+            def run():
+                result = resume.resume(w, self._topics, execution_id, parsed,
+                                       comment, dry_run)
+                return result if dry_run else views.as_dict(result)
+            return _once(w, idempotency_key, dry_run, "resume_execution",
+                         [execution_id, resumes, comment], run)
+
+    def resume_task(self, ctx, task_id, request, comment=None,
+                    dry_run=False, idempotency_key=None):
+        with self._db.reading() as session:
+            task_ex = db_api.get_task(session, task_id, _project_filter(ctx))
+            root_id = task_ex.root_execution_id
+        parsed = requests.from_dict(dict(request, task=task_id))
+        with self._work(ctx, root_id) as w:
+            def run():
+                task_ex = db_api.get_task(w.session, task_id)
+                result = resume.resume(
+                    w, self._topics, task_ex.workflow_execution_id,
+                    [parsed], comment, dry_run)
+                if dry_run:
+                    return result
+                return views.as_dict(db_api.get_task(w.session, task_id))
+            return _once(w, idempotency_key, dry_run, "resume_task",
+                         [task_id, request, comment], run)
+
     # -------------------------------------------------------------- actions
     def on_action_complete(self, ctx, action_ex_id, result):
         with self._db.reading() as session:
@@ -105,6 +139,20 @@ class EngineManager:
                                         ax.workflow_execution_id)
             step.on_action_complete(ax, result)
             return views.as_dict(ax)
+
+
+def _once(work, key, dry_run, method, payload, run):
+    """Run ``run()`` once per idempotency key (inside the locked work)."""
+    if not key or dry_run:
+        return run()
+    project = work.ctx.project_id
+    digest = idempotency.request_hash(method, payload)
+    stored = idempotency.lookup(work.session, project, key, digest)
+    if stored is not None:
+        return stored
+    result = run()
+    idempotency.record(work.session, project, key, digest, result)
+    return result
 
 
 def _project_filter(ctx):

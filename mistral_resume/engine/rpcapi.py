@@ -5,14 +5,14 @@ added, the major when one is removed or changes meaning):
 
 * 1.0 - start_workflow, update_execution, delete_execution,
         create_workflows, update_workflows, delete_workflow,
-        on_action_complete, rerun_task, skip_task, resume_execution,
-        run_action
+        on_action_complete, complete_action
+* 1.1 - resume_execution, resume_task (re-run / skip failed tasks)
 """
 import oslo_messaging as messaging
 
 from mistral_resume import context
 
-VERSION = "1.0"
+VERSION = "1.1"
 
 
 def get_transport(conf):
@@ -85,6 +85,33 @@ class EngineClient:
         """:raises: NotFound, Conflict (still running, unless force)."""
         return self._call(ctx, "delete_execution", execution_id=execution_id,
                           force=force)
+
+    # --------------------------------------------------------------- resume
+    def resume_execution(self, ctx, execution_id, resumes, comment=None,
+                         dry_run=False, idempotency_key=None):
+        """Re-run / skip failed tasks of an execution, atomically.
+
+        ``resumes`` are ``workflow.requests.to_dict`` values.
+
+        :returns: the execution dict, or the plan when ``dry_run``.
+        :raises: NotFound, InputError (400), Conflict (409),
+            IdempotencyKeyMismatch (422).
+        """
+        return self._call(ctx, "resume_execution", execution_id=execution_id,
+                          resumes=resumes, comment=comment, dry_run=dry_run,
+                          idempotency_key=idempotency_key)
+
+    def resume_task(self, ctx, task_id, request, comment=None,
+                    dry_run=False, idempotency_key=None):
+        """Re-run or skip one failed task (PUT /v2/tasks/{id}).
+
+        :returns: the task dict, or the plan when ``dry_run``.
+        :raises: as resume_execution.
+        """
+        return self._call(ctx, "resume_task", task_id=task_id,
+                          request=request,
+                          comment=comment, dry_run=dry_run,
+                          idempotency_key=idempotency_key)
 
     # -------------------------------------------------------------- actions
     def on_action_complete(self, ctx, action_ex_id, result):

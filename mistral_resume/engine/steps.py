@@ -44,6 +44,8 @@ class Step:
         self.wf_spec = wf_spec
         self.topics = topics
         self.lookup = lookups.EngineLookup(self.session, wf_ex)
+        # A resume applies all its changes before the execution may end.
+        self.hold_completion = False
 
     # ------------------------------------------------------------ starting
     def run_commands(self, commands):
@@ -216,7 +218,7 @@ class Step:
 
     # ----------------------------------------------------------- finishing
     def check_completion(self):
-        if self.wf_ex.state != st.RUNNING:
+        if self.wf_ex.state != st.RUNNING or self.hold_completion:
             return
         if db_api.count_incomplete_tasks(self.session, self.wf_ex.id,
                                          st.INCOMPLETE):

@@ -188,8 +188,10 @@ def test_cancel_with_state_info(stack, app):
     ({"state": "PAUSED", "description": "x"}, 400, "separately"),
     ({"state": "SUCCESS"}, 400, "Cannot change state to SUCCESS"),
     ({"state": "PAUSED", "params": {"env": {"a": 1}}}, 400, "env"),
-    ({"state": "RUNNING", "resume": {"task": "t"}}, 501, "not implemented"),
-    ({"state": "RUNNING", "dry_run": True}, 501, "not implemented"),
+    ({"state": "RUNNING", "resume": {"task": "t"}}, 400, "Unknown task 't'"),
+    ({"state": "RUNNING", "dry_run": True}, 400, "'dry_run' goes with"),
+    ({"state": "PAUSED", "resume": {"task": "t"}}, 400, "state RUNNING"),
+    ({"resume": {"task": "t", "mode": "redo"}}, 400, "'mode' must be"),
     ({"state": "RUNNING", "colour": "red"}, 400, "colour"),
 ])
 def test_update_refuses_bad_requests(stack, app, body, status, message):

@@ -5,6 +5,7 @@ real one, with no keystone (``mistral_url`` only). Besides the calls, the
 CLI's own formatters run on what the client parsed: they read every field
 ``mistral execution-list`` and friends print.
 """
+import json
 import threading
 from wsgiref import simple_server
 
@@ -136,14 +137,19 @@ def test_pause_resume_and_complete_an_action(stack, client):
     assert "Cannot change state" in error.error_message
 
 
-def test_rerun_door_answers_501_for_now(stack, client):
+def test_task_rerun_through_the_client(stack, client):
+    """``mistral task-rerun`` sends env as a JSON string: it is merged."""
     client.workflows.create(helpers.FAILS)
     ex = client.executions.create("fails")
     stack.wait_for(ex.id)
     (task,) = client.tasks.list(ex.id, state="ERROR")
-    error = _error(client.tasks.rerun, task.id, env={"x": 1})
-    assert error.error_code == 501
-    assert "not implemented yet" in error.error_message
+    rerun = client.tasks.rerun(task.id, env={"x": 1})
+    assert rerun.state == st.RUNNING
+    assert stack.wait_for(ex.id).state == st.ERROR  # std.fail fails again
+    actions = stack.actions(task.id)
+    assert [a.accepted for a in actions] == [False, True]
+    assert [a.attempt for a in actions] == [1, 2]
+    assert json.loads(client.executions.get(ex.id).params)["env"] == {"x": 1}
 
 
 def test_actions(client):

@@ -105,12 +105,15 @@ def test_task_list_refuses_bad_parameters(stack, query, message):
 
 
 @pytest.mark.parametrize("body, status, message", [
-    ({"state": "RUNNING", "reset": True}, 501, "not implemented yet"),
-    ({"state": "SKIPPED"}, 501, "not implemented yet"),
+    ({"state": "RUNNING", "reset": True}, 409,
+     "only a failed (ERROR) task"),
+    ({"state": "SKIPPED"}, 409, "only a failed (ERROR) task"),
+    ({"state": "SKIPPED", "input": {"a": 1}}, 400, "go with state RUNNING"),
+    ({"state": "RUNNING", "output": 1}, 400, "goes with state SKIPPED"),
     ({"state": "PAUSED"}, 400, "Invalid task state"),
     ({}, 400, "Invalid task state"),
 ])
-def test_task_update_for_now(stack, done, body, status, message):
+def test_task_update_refusals(stack, done, body, status, message):
     _, task = done
     response = stack.app.put_json("/v2/tasks/%s" % task["id"], body,
                                   status=status)

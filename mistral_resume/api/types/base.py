@@ -262,6 +262,15 @@ def parse_filter(name, raw, allowed=None, convert=None):
     return values[0]
 
 
+def as_json(datatype, obj):
+    """A typed resource as the plain JSON value WSME would send.
+
+    For routes that answer one of two shapes (a resource, or a dry-run
+    plan) and so are exposed as ``json_value``.
+    """
+    return wsme_json.tojson(datatype, obj)
+
+
 def given(value):
     """A body attribute's value, None when the client did not send it."""
     return None if value is wtypes.Unset else value

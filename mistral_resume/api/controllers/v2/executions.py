@@ -10,6 +10,7 @@ from mistral_resume.api.types import executions as types
 from mistral_resume.db import api as db_api
 from mistral_resume.db import models
 from mistral_resume import exceptions as exc
+from mistral_resume.workflow import requests
 from mistral_resume.workflow import statuses as st
 
 
@@ -58,18 +59,17 @@ class ExecutionsController(rest.RestController):
             execution_id=ex_id, source_execution_id=source_id)
         return types.Execution.from_dict(result)
 
-    @hooks.expose(types.Execution, wtypes.text, body=types.ExecutionUpdate)
+    @hooks.expose(base.json_value, wtypes.text, body=types.ExecutionUpdate)
     def put(self, id, body):
         """Pause, resume, stop; or change the description or the env.
 
         Mistral's rules on what may go together; the state change itself
         is the engine's (409 for a transition it refuses).
         """
-        if (base.given(body.resume) is not None
-                or base.given(body.dry_run) is not None):
-            raise hooks.NotImplementedYet(
-                "Resuming a failed execution ('resume', 'dry_run') is not "
-                "implemented yet")
+        if base.given(body.resume) is not None:
+            return _resume(id, body)
+        if base.given(body.dry_run):
+            raise exc.InputError("'dry_run' goes with 'resume'")
         state = base.given(body.state)
         description = base.given(body.description)
         params = base.given(body.params) or {}
@@ -94,7 +94,7 @@ class ExecutionsController(rest.RestController):
             pecan.request.context, id, state=state,
             state_info=base.given(body.state_info), description=description,
             env=env)
-        return types.Execution.from_dict(result)
+        return base.as_json(types.Execution, types.Execution.from_dict(result))
 
     @hooks.expose(None, wtypes.text, wtypes.text, status_code=204)
     def delete(self, id, force=None):
@@ -153,3 +153,25 @@ def list_executions(raw, marker, limit, sort_keys, sort_dirs, fields):
     return types.Executions.read_page(
         pecan.request.db, models.WorkflowExecution, query, filters, project,
         pecan.request.path_url, exclude)
+
+
+def _resume(ex_id, body):
+    """``{"state": "RUNNING", "resume": R or [R], "comment", "dry_run"}``."""
+    state = base.given(body.state)
+    if state not in (None, st.RUNNING):
+        raise exc.InputError("'resume' goes with state RUNNING, not %s"
+                             % state)
+    if base.given(body.description) is not None:
+        raise exc.InputError("The property description must be updated "
+                             "separately from a resume.")
+    resumes = requests.resume_list(base.given(body.resume))
+    with pecan.request.db.reading() as session:
+        _get_row(session, ex_id)
+    result = pecan.request.engine.resume_execution(
+        pecan.request.context, ex_id, [requests.to_dict(r) for r in resumes],
+        comment=base.given(body.comment),
+        dry_run=bool(base.given(body.dry_run)),
+        idempotency_key=pecan.request.headers.get("Idempotency-Key"))
+    if base.given(body.dry_run):
+        return result
+    return base.as_json(types.Execution, types.Execution.from_dict(result))

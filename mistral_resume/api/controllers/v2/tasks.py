@@ -10,6 +10,7 @@ from mistral_resume.api.types import tasks as types
 from mistral_resume.db import api as db_api
 from mistral_resume.db import models
 from mistral_resume import exceptions as exc
+from mistral_resume.workflow import requests
 from mistral_resume.workflow import statuses as st
 
 _FILTERS = ("name", "workflow_name", "workflow_id", "workflow_execution_id",
@@ -67,7 +68,7 @@ class TasksController(rest.RestController):
                "workflow_execution_id": workflow_execution_id}
         return list_tasks(raw, marker, limit, sort_keys, sort_dirs, fields)
 
-    @hooks.expose(types.Task, wtypes.text, body=types.TaskUpdate)
+    @hooks.expose(base.json_value, wtypes.text, body=types.TaskUpdate)
     def put(self, id, body):
         """Re-run (RUNNING) or skip (SKIPPED) a failed task.
 
@@ -81,9 +82,19 @@ class TasksController(rest.RestController):
             raise exc.InputError(
                 "Invalid task state %s: only %s (re-run) and %s (skip) are "
                 "supported" % (state, st.RUNNING, st.SKIPPED))
-        raise hooks.NotImplementedYet(
-            "Re-running or skipping a task (state %s) is not implemented "
-            "yet; it comes with resume" % state)
+        request = requests.from_task_door(
+            id, state, reset=base.given(body.reset), env=base.given(body.env),
+            task_input=base.given(body.input), items=base.given(body.items),
+            output=(requests.NO_OUTPUT if body.output is wtypes.Unset
+                    else body.output))
+        dry_run = bool(base.given(body.dry_run))
+        result = pecan.request.engine.resume_task(
+            ctx, id, requests.to_dict(request),
+            comment=base.given(body.comment), dry_run=dry_run,
+            idempotency_key=pecan.request.headers.get("Idempotency-Key"))
+        if dry_run:
+            return result
+        return base.as_json(types.Task, types.Task.from_dict(result))
 
 
 class ExecutionTasksController(rest.RestController):
