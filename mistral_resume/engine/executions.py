@@ -77,11 +77,21 @@ def _resume(step, state, state_info):
     wf_ex = step.wf_ex
     if wf_ex.state == st.ERROR:
         raise exc.Conflict(_error_resume_message(step))
+    if wf_ex.state == st.PAUSED:
+        unhandled = [t for t in db_api.tasks_of(
+            step.session, wf_ex.id, states=[st.ERROR], full=True)
+            if not step.error_handled(t)]
+        if unhandled:
+            raise exc.Conflict(_error_resume_message(step, unhandled))
     if not steps.set_state(step.session, machines.WORKFLOW, wf_ex,
                            st.RUNNING, state_info=None):
         return
-    # Tasks that finished while the execution was paused left their
-    # transitions for now.
+    continue_after_pause(step)
+
+
+def continue_after_pause(step):
+    """Follow what tasks finished (or a 'pause' left) while paused."""
+    wf_ex = step.wf_ex
     for task_ex in db_api.tasks_to_continue(step.session, wf_ex.id,
                                             st.COMPLETED):
         if wf_ex.state != st.RUNNING:
@@ -123,13 +133,22 @@ _STATE_REQUESTS = {
 }
 
 
-def _error_resume_message(step):
-    failed = db_api.tasks_of(step.session, step.wf_ex.id, states=[st.ERROR])
+def _error_resume_message(step, failed=None):
+    if failed is None:
+        failed = db_api.tasks_of(step.session, step.wf_ex.id,
+                                 states=[st.ERROR])
     names = ", ".join("%s [id=%s]" % (t.name, t.id) for t in failed)
-    return ("Execution %s is in ERROR: a plain resume would do nothing. "
-            "Failed tasks: %s. Re-run one (PUT /v2/tasks/<id> "
-            '{"state": "RUNNING"}) or skip it (PUT /v2/tasks/<id> '
-            '{"state": "SKIPPED"}).' % (step.wf_ex.id, names or "none"))
+    situation = ("is in ERROR: a plain resume would do nothing"
+                 if step.wf_ex.state == st.ERROR else
+                 "holds failed tasks without error handling: a plain resume"
+                 " would only fail it")
+    return ("Execution %s %s. Failed tasks: %s. Say how to go on: re-run "
+            "or skip each, e.g. PUT /v2/executions/%s {\"state\": "
+            "\"RUNNING\", \"resume\": {\"task\": \"<name>\", \"mode\": "
+            "\"rerun\" or \"skip\"}}, or PUT /v2/tasks/<id> {\"state\": "
+            "\"RUNNING\"} to re-run one, {\"state\": \"SKIPPED\"} to skip "
+            "it." % (step.wf_ex.id, situation, names or "none",
+                     step.wf_ex.id))
 
 
 def delete(uow, wf_ex_id, force=False):

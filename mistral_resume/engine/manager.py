@@ -92,7 +92,8 @@ class EngineManager:
         with self._work(ctx, root_id) as w:
             def run():
                 result = resume.resume(w, self._topics, execution_id, parsed,
-                                       comment, dry_run)
+                                       comment, dry_run,
+                                       resumes_execution=True)
                 return result if dry_run else views.as_dict(result)
             return _once(w, idempotency_key, dry_run, "resume_execution",
                          [execution_id, resumes, comment], run)

@@ -247,8 +247,12 @@ class Resumer:
             step.check_completion()
 
 
-def resume(uow, topics, wf_ex_id, resumes, comment=None, dry_run=False):
+def resume(uow, topics, wf_ex_id, resumes, comment=None, dry_run=False,
+           resumes_execution=False):
     """Apply (or, with ``dry_run``, plan) resume requests on an execution.
+
+    ``resumes_execution``: the request also resumes the execution itself
+    (the executions door), so a PAUSED one is resumed with it.
 
     :returns: the execution's row, or the dry-run plan (a dict).
     :raises: InputError (400), Conflict (409); nothing is written then.
@@ -258,7 +262,8 @@ def resume(uow, topics, wf_ex_id, resumes, comment=None, dry_run=False):
     targets = []
     for request in resumes:
         task_ex = resumer.find_task(wf_ex, request.task)
-        plan = strategies.plan(request, resumer.snapshot(task_ex))
+        plan = strategies.plan(request, resumer.snapshot(task_ex),
+                               resumes_execution)
         targets.append((request, task_ex, plan))
     if dry_run:
         return {"dry_run": True, "execution_id": wf_ex.id,
@@ -278,7 +283,11 @@ def resume(uow, topics, wf_ex_id, resumes, comment=None, dry_run=False):
             resumer.comment(resumer.step(task_ex.workflow_execution_id).wf_ex,
                             plan.mode, text + " (through execution %s)"
                             % wf_ex.id)
+    unpaused = wf_ex.state == st.PAUSED and steps.set_state(
+        uow.session, machines.WORKFLOW, wf_ex, st.RUNNING, state_info=None)
     for _request, task_ex, plan in targets:
         resumer.run(task_ex, plan, prepared.get(task_ex.id))
+    if unpaused:
+        executions.continue_after_pause(resumer.step(wf_ex.id))
     resumer.finish()
     return wf_ex

@@ -225,13 +225,13 @@ class Step:
             return
         unhandled = [t for t in db_api.tasks_of(
             self.session, self.wf_ex.id, states=[st.ERROR], full=True)
-            if not self._error_handled(t)]
+            if not self.error_handled(t)]
         if unhandled:
             self.fail_workflow(_failure_message(unhandled))
         else:
             self.succeed_workflow()
 
-    def _error_handled(self, task_ex):
+    def error_handled(self, task_ex):
         spec = spec_models.TaskSpec.from_dict(task_ex.spec)
         data = data_flow.outbound(task_ex.in_context, task_ex.published)
         try:

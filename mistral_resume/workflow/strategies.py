@@ -51,15 +51,22 @@ _EXECUTION_REFUSALS = {
 }
 
 
-def check_resumable(snapshot):
-    """:raises: Conflict (409) saying why the task cannot be resumed."""
+def check_resumable(snapshot, resumes_execution=False):
+    """:raises: Conflict (409) saying why the task cannot be resumed.
+
+    A request that also resumes the execution (``PUT
+    /v2/executions/{id}`` with ``resume``) may name a failed task of a
+    PAUSED execution: that is how a paused execution holding a failed task
+    goes on.
+    """
     if snapshot.state != st.ERROR:
         raise exc.Conflict(
             "Task '%s' [id=%s] is %s: only a failed (ERROR) task can be "
             "re-run or skipped" % (snapshot.name, snapshot.id,
                                    snapshot.state))
     reason = _EXECUTION_REFUSALS.get(snapshot.execution_state)
-    if reason:
+    if reason and not (resumes_execution
+                       and snapshot.execution_state == st.PAUSED):
         raise exc.Conflict("Task '%s' [id=%s] cannot be resumed: %s"
                            % (snapshot.name, snapshot.id, reason))
 
@@ -105,13 +112,13 @@ STRATEGIES = {
 }
 
 
-def plan(request, snapshot):
+def plan(request, snapshot, resumes_execution=False):
     """The plan for one request on one task.
 
     :raises: Conflict (wrong state), InputError (bad index, items on a
         task without with-items).
     """
-    check_resumable(snapshot)
+    check_resumable(snapshot, resumes_execution)
     return STRATEGIES[request.mode](request, snapshot)
 
 

@@ -165,7 +165,7 @@ def test_plain_resume_of_a_failed_execution_names_the_failed_tasks(stack):
     text = helpers.fault(response)
     assert "a [id=%s]" % tasks["a"]["id"] in text
     assert "b [id=%s]" % tasks["b"]["id"] in text
-    assert "Re-run" in text and "skip" in text
+    assert "re-run one" in text and "to skip it" in text
     assert helpers.snapshot(stack, ex["id"]) == before
 
 
