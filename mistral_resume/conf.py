@@ -58,6 +58,14 @@ engine_opts = [
                     "belong to a dead process and is sent again."),
     cfg.IntOpt("workers", default=8, min=1,
                help="Threads handling engine RPC messages."),
+    cfg.FloatOpt("scheduler_poll_interval", default=1.0, min=0.01,
+                 help="Longest wait, in seconds, before the scheduler looks "
+                      "for due jobs (retry and wait delays, timeouts) that "
+                      "other engines scheduled; jobs of this engine wake it "
+                      "at once."),
+    cfg.IntOpt("job_claim_timeout", default=60, min=1,
+               help="Seconds after which a scheduled job claimed by an "
+                    "engine that did not run it is taken by another."),
 ]
 
 executor_opts = [
@@ -75,12 +83,38 @@ database_opts = [
                help="Seconds a SQLite writer waits for the write lock."),
 ]
 
+# Mistral's own group and option names (mistral/config.py), so an operator's
+# [action_std_http] section carries over unchanged.
+action_std_http_opts = [
+    cfg.ListOpt("allowed_hosts", default=[],
+                help="Host names std.http may connect to. Empty (the "
+                     "default): any host whose addresses are not in "
+                     "denied_cidrs."),
+    cfg.ListOpt("denied_cidrs",
+                default=["127.0.0.0/8", "::1/128", "169.254.0.0/16",
+                         "fe80::/10"],
+                help="Networks std.http refuses to connect to, checked "
+                     "against every address the host resolves to before "
+                     "any connection (SSRF mitigation). The default blocks "
+                     "loopback and link-local, so the cloud metadata "
+                     "service (169.254.169.254) too; add 10.0.0.0/8, "
+                     "172.16.0.0/12 and 192.168.0.0/16 to block private "
+                     "networks, or set it empty to allow every address."),
+    cfg.IntOpt("default_timeout", default=60, min=0,
+               help="Seconds a std.http request may take when the action "
+                    "sets no timeout; 0 means none."),
+    cfg.IntOpt("max_response_size_bytes", default=5 * 1024 * 1024, min=0,
+               help="Largest std.http response accepted, by its declared "
+                    "Content-Length; 0 means no limit."),
+]
+
 _GROUPS = (
     (None, default_opts),
     ("api", api_opts),
     ("engine", engine_opts),
     ("executor", executor_opts),
     ("database", database_opts),
+    ("action_std_http", action_std_http_opts),
 )
 
 

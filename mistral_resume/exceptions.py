@@ -92,6 +92,13 @@ class PayloadTooLarge(MistralResumeError):
     message = "Request body too large"
 
 
+class ExecutorTimeout(MistralResumeError):
+    """No executor answered a call in time (an ad hoc run_sync)."""
+
+    http_code = 504
+    message = "No executor answered in time"
+
+
 class ActionError(MistralResumeError):
     """An action failed; carried as the action's error result, not raised."""
 

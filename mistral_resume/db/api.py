@@ -6,7 +6,9 @@ unit of work. A writer locks the root execution row it works on
 (:func:`cas_update_state`), so two engines never apply the same transition.
 """
 import contextlib
+import json
 import logging
+import sqlite3
 import threading
 
 import sqlalchemy as sa
@@ -112,6 +114,27 @@ def lock_root(session, root_id):
         query = query.with_for_update()
     if session.execute(query).scalar_one_or_none() is None:
         raise exc.NotFound("Workflow execution not found [id=%s]" % root_id)
+
+
+def lock_action_execution(session, ax_id, project_id=None):
+    """Lock an action execution row that has no root execution (an ad hoc
+    run) for the rest of the transaction, and return it.
+
+    ``SELECT ... FOR UPDATE``; on SQLite the writer's ``BEGIN IMMEDIATE``
+    already holds the database's write lock.
+
+    :raises: NotFound.
+    """
+    model = models.ActionExecution
+    query = sa.select(model).where(model.id == ax_id)
+    if project_id is not None:
+        query = query.where(model.project_id == project_id)
+    if session.get_bind().dialect.name != "sqlite":
+        query = query.with_for_update()
+    obj = session.execute(query).scalar_one_or_none()
+    if obj is None:
+        raise exc.NotFound("Action execution not found [id=%s]" % ax_id)
+    return obj
 
 
 def cas_update_state(session, obj, expected, values):
@@ -240,21 +263,18 @@ def _after_marker(session, model, marker_id, sort):
 
 # ------------------------------------------------------------ engine reads
 
-def join_task(session, unique_key):
-    model = models.TaskExecution
-    return session.execute(
-        sa.select(model)
-        .options(orm.undefer(model.spec), orm.undefer(model.in_context))
-        .where(model.unique_key == unique_key)).scalar_one_or_none()
-
-
 def root_of_action(session, ax_id):
+    """The root execution an action's unit of work locks; None for an ad
+    hoc action (no workflow: its own row is the lock).
+
+    :raises: NotFound.
+    """
     model = models.ActionExecution
-    root = session.execute(sa.select(model.root_execution_id).where(
-        model.id == ax_id)).scalar_one_or_none()
-    if root is None:
+    row = session.execute(sa.select(model.id, model.root_execution_id).where(
+        model.id == ax_id)).one_or_none()
+    if row is None:
         raise exc.NotFound("Action execution not found [id=%s]" % ax_id)
-    return root
+    return row[1]
 
 
 def root_of_execution(session, ex_id, project_id=None):
@@ -377,3 +397,264 @@ def outbox_delete(session, ids):
     if ids:
         session.execute(sa.delete(models.Outbox).where(
             models.Outbox.id.in_(list(ids))))
+
+
+# -------------------------------------------------------- with-items items
+
+def load_task(session, task_id, items=False):
+    """A task with what a step works on; its item values only if asked.
+
+    The item values of a with-items task can be large: completing one item
+    must not read them all.
+    """
+    model = models.TaskExecution
+    opts = [orm.undefer(model.spec), orm.undefer(model.in_context),
+            orm.undefer(model.result)]
+    if items:
+        opts.append(orm.undefer(model.with_items_values))
+    return _get(session, model, task_id, "Task execution", None, opts)
+
+
+def _item_model(task_type):
+    return (models.WorkflowExecution if task_type == "WORKFLOW"
+            else models.ActionExecution)
+
+
+def count_items(session, task_ex, states):
+    """Accepted items (actions, or sub-workflows) of a task in ``states``."""
+    model = _item_model(task_ex.type)
+    return session.execute(
+        sa.select(sa.func.count()).select_from(model).where(
+            model.task_execution_id == task_ex.id,
+            model.accepted.is_(True),
+            model.state.in_(list(states)))).scalar_one()
+
+
+def item_outputs(session, task_ex):
+    """``[(item index, output)]`` of a task's accepted items, in order."""
+    model = _item_model(task_ex.type)
+    return session.execute(
+        sa.select(model.item_index, model.output).where(
+            model.task_execution_id == task_ex.id,
+            model.accepted.is_(True))
+        .order_by(model.item_index, model.created_at)).all()
+
+
+_ITEM_SQL = {
+    "sqlite": "SELECT with_items_values -> :path FROM task_executions "
+              "WHERE id = :id",
+    "postgresql": "SELECT (with_items_values::jsonb -> :index)::text "
+                  "FROM task_executions WHERE id = :id",
+    "mysql": "SELECT JSON_EXTRACT(with_items_values, :path) "
+             "FROM task_executions WHERE id = :id",
+}
+
+
+def with_items_value(session, task_ex_id, index):
+    """One item's values, extracted by the database.
+
+    Starting the next item of a long list costs one small read, not the
+    whole list; the whole column is read only where the database cannot
+    extract (SQLite before 3.38).
+    """
+    dialect = session.get_bind().dialect.name
+    sql = _ITEM_SQL.get("mysql" if dialect == "mariadb" else dialect)
+    if dialect == "sqlite" and sqlite3.sqlite_version_info < (3, 38):
+        sql = None
+    if sql is not None:
+        text = session.execute(sa.text(sql), {
+            "id": task_ex_id, "index": index,
+            "path": "$[%d]" % index}).scalar_one_or_none()
+        if text is not None:
+            return json.loads(text)
+    values = session.execute(
+        sa.select(models.TaskExecution.with_items_values).where(
+            models.TaskExecution.id == task_ex_id)).scalar_one()
+    return values[index]
+
+
+def reject_children(session, task_ex_id):
+    """Mark a task's sub-workflow executions superseded (a retry)."""
+    model = models.WorkflowExecution
+    session.execute(
+        sa.update(model).where(model.task_execution_id == task_ex_id,
+                               model.accepted.is_(True))
+        .values(accepted=False, updated_at=models.utcnow())
+        .execution_options(synchronize_session=False))
+
+
+def running_children(session, task_ex_id, states):
+    """A task's accepted sub-workflow executions in ``states``."""
+    model = models.WorkflowExecution
+    return session.execute(
+        sa.select(model).options(orm.undefer(model.spec),
+                                 orm.undefer(model.context))
+        .where(model.task_execution_id == task_ex_id,
+               model.accepted.is_(True), model.state.in_(list(states)))
+        .order_by(model.created_at, model.id)).scalars().all()
+
+
+# ------------------------------------------------------------------- joins
+
+def join_tasks(session, wf_ex_id, name):
+    """Join task executions of ``name`` (one per round), oldest first."""
+    model = models.TaskExecution
+    return session.execute(
+        sa.select(model)
+        .options(orm.undefer(model.spec), orm.undefer(model.in_context))
+        .where(model.workflow_execution_id == wf_ex_id, model.name == name,
+               model.unique_key.is_not(None))
+        .order_by(model.created_at, model.id)).scalars().all()
+
+
+def tasks_by_id(session, task_ids):
+    """Task executions with their data, for the ids given."""
+    model = models.TaskExecution
+    if not task_ids:
+        return []
+    return session.execute(
+        sa.select(model).options(orm.undefer(model.in_context))
+        .where(model.id.in_(list(task_ids)))).scalars().all()
+
+
+def task_names(session, task_ids):
+    model = models.TaskExecution
+    if not task_ids:
+        return {}
+    return dict(session.execute(
+        sa.select(model.id, model.name).where(
+            model.id.in_(list(task_ids)))).all())
+
+
+def count_active_tasks(session, wf_ex_id, names, incomplete, completed,
+                       exclude_id=None):
+    """Task executions of ``names`` that may still lead somewhere.
+
+    Unfinished ones, and finished ones whose transitions have not all run
+    (the execution was paused).
+    """
+    model = models.TaskExecution
+    query = sa.select(sa.func.count()).select_from(model).where(
+        model.workflow_execution_id == wf_ex_id,
+        model.name.in_(list(names)),
+        sa.or_(model.state.in_(list(incomplete)),
+               sa.and_(model.state.in_(list(completed)),
+                       sa.or_(model.processed.is_(False),
+                              model.pending_commands.is_not(None)))))
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    return session.execute(query).scalar_one()
+
+
+# -------------------------------------------------------------- scheduler
+
+def next_job_due(session):
+    """When the earliest unclaimed job is due, or None."""
+    model = models.ScheduledJob
+    return session.execute(sa.select(sa.func.min(model.run_at)).where(
+        model.owner.is_(None))).scalar()
+
+
+def claim_due_jobs(session, owner, now, stale_before, limit=50):
+    """Take due jobs for ``owner``: unclaimed ones, or claims gone stale.
+
+    Compare-and-set on ``owner``/``claimed_at``: two schedulers never claim
+    the same job.
+    """
+    model = models.ScheduledJob
+    free = sa.or_(model.owner.is_(None), model.claimed_at < stale_before)
+    query = (sa.select(model.id, model.owner, model.claimed_at)
+             .where(model.run_at <= now, free)
+             .order_by(model.run_at).limit(limit))
+    if session.get_bind().dialect.name != "sqlite":
+        query = query.with_for_update(skip_locked=True)
+    claimed = []
+    for job_id, old_owner, old_claimed in session.execute(query).all():
+        same = (model.owner.is_(None) if old_owner is None
+                else sa.and_(model.owner == old_owner,
+                             model.claimed_at == old_claimed))
+        result = session.execute(
+            sa.update(model).where(model.id == job_id, same)
+            .values(owner=owner, claimed_at=now)
+            .execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            claimed.append(job_id)
+    if not claimed:
+        return []
+    return session.execute(sa.select(model).where(
+        model.id.in_(claimed)).order_by(model.run_at)).scalars().all()
+
+
+def delete_job(session, job_id, owner):
+    """Delete a job this owner claimed; False if it is no longer ours."""
+    model = models.ScheduledJob
+    result = session.execute(
+        sa.delete(model).where(model.id == job_id, model.owner == owner)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def release_job(session, job_id, owner, run_at=None):
+    """Give a claimed job back (to run again at ``run_at``, if given)."""
+    model = models.ScheduledJob
+    values = {"owner": None, "claimed_at": None}
+    if run_at is not None:
+        values["run_at"] = run_at
+    session.execute(
+        sa.update(model).where(model.id == job_id, model.owner == owner)
+        .values(**values).execution_options(synchronize_session=False))
+
+
+# A job whose execution is paused waits under this owner for the resume.
+PARKED = "parked"
+
+
+def park_job(session, job_id, owner):
+    model = models.ScheduledJob
+    session.execute(
+        sa.update(model).where(model.id == job_id, model.owner == owner)
+        .values(owner=PARKED, claimed_at=None)
+        .execution_options(synchronize_session=False))
+
+
+def unpark_jobs(session, task_ex_ids, run_at):
+    """Let the parked jobs of these tasks run (at ``run_at``)."""
+    model = models.ScheduledJob
+    if not task_ex_ids:
+        return 0
+    return session.execute(
+        sa.update(model).where(model.task_execution_id.in_(list(task_ex_ids)),
+                               model.owner == PARKED)
+        .values(owner=None, run_at=run_at)
+        .execution_options(synchronize_session=False)).rowcount
+
+
+def has_job(session, task_ex_id):
+    model = models.ScheduledJob
+    return session.execute(sa.select(model.id).where(
+        model.task_execution_id == task_ex_id).limit(1)).first() is not None
+
+
+def delete_task_jobs(session, task_ex_id):
+    model = models.ScheduledJob
+    session.execute(sa.delete(model).where(
+        model.task_execution_id == task_ex_id)
+        .execution_options(synchronize_session=False))
+
+
+# ------------------------------------------------------------ environments
+
+def find_environment(session, name, project_id):
+    """An environment by name: the project's own, else a public one.
+
+    :raises: NotFound.
+    """
+    model = models.Environment
+    rows = session.execute(sa.select(model).where(
+        model.name == name,
+        sa.or_(model.project_id == project_id,
+               model.scope == "public"))).scalars().all()
+    rows.sort(key=lambda r: r.project_id != project_id)
+    if not rows:
+        raise exc.NotFound("Environment not found [name=%s]" % name)
+    return rows[0]

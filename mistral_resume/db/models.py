@@ -99,6 +99,11 @@ class WorkflowExecution(_Stamped, Base):
     source_execution_id = sa.Column(sa.String(36), nullable=True)
     user_id = sa.Column(sa.String(128), nullable=True)
     comments = sa.Column(JsonType, nullable=True)
+    # A sub-workflow is its parent task's "action": False once superseded
+    # by a retry or a re-run; ``item_index`` for a with-items item.
+    accepted = sa.Column(sa.Boolean, nullable=False, default=True,
+                         server_default=sa.true())
+    item_index = sa.Column(sa.Integer, nullable=True)
     finished_at = sa.Column(Timestamp, nullable=True)
 
 
@@ -134,7 +139,12 @@ class TaskExecution(_Stamped, Base):
     triggered_by = sa.Column(JsonType, nullable=True)
     unique_key = sa.Column(sa.String(255), nullable=True)
     items_count = sa.Column(sa.Integer, nullable=True)
+    # One dict per item ({var: value}), evaluated once at the first run.
     with_items_values = orm.deferred(sa.Column(JsonType, nullable=True))
+    # Items of the current sweep started so far (a retry starts a new one).
+    items_started = sa.Column(sa.Integer, nullable=True)
+    # The evaluated 'concurrency' policy: most items running at once.
+    concurrency = sa.Column(sa.Integer, nullable=True)
     retry_no = sa.Column(sa.Integer, nullable=False, default=0)
     # Transitions a 'pause' command left to run when the execution resumes.
     pending_commands = sa.Column(JsonType, nullable=True)
@@ -149,6 +159,9 @@ class ActionExecution(_Stamped, Base):
     __table_args__ = (
         sa.Index("ix_action_executions_task_item", "task_execution_id",
                  "item_index"),
+        # Counting a with-items task's running, failed and finished items.
+        sa.Index("ix_action_executions_task_accepted_state",
+                 "task_execution_id", "accepted", "state"),
     )
 
     name = sa.Column(sa.String(255), nullable=False)
@@ -199,9 +212,26 @@ class ScheduledJob(Base):
     payload = sa.Column(JsonType, nullable=False)
     context = sa.Column(JsonType, nullable=True)
     root_execution_id = sa.Column(sa.String(36), nullable=True)
+    # The task the job continues, so a resume can tell whether it is due.
+    task_execution_id = sa.Column(sa.String(36), nullable=True, index=True)
     owner = sa.Column(sa.String(255), nullable=True)
     claimed_at = sa.Column(Timestamp, nullable=True)
     created_at = sa.Column(Timestamp, nullable=False, default=utcnow)
+
+
+class Environment(_Stamped, Base):
+    """Named variables that ``params.env`` may name at start."""
+
+    __tablename__ = "environments"
+    __table_args__ = (
+        sa.UniqueConstraint("name", "project_id",
+                            name="uq_environments_name"),
+    )
+
+    name = sa.Column(sa.String(255), nullable=False)
+    description = sa.Column(sa.Text, nullable=True)
+    variables = sa.Column(JsonType, nullable=True)
+    scope = sa.Column(sa.String(16), nullable=False, default="private")
 
 
 class IdempotencyKey(Base):

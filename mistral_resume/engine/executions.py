@@ -3,8 +3,7 @@ from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
 from mistral_resume.db import models
 from mistral_resume.engine import steps
-from mistral_resume.spec import models as spec_models
-from mistral_resume.workflow import conductor
+from mistral_resume.engine import subworkflows
 from mistral_resume.workflow import data_flow
 from mistral_resume.workflow import machines
 from mistral_resume.workflow import statuses as st
@@ -14,37 +13,16 @@ def start(uow, topics, wf_def, wf_input, params, description="",
           execution_id=None, source_execution_id=None):
     """Create a RUNNING execution of ``wf_def`` and start its first tasks.
 
-    :raises: WorkflowInputError (400) for missing or unexpected input.
+    :raises: WorkflowInputError (400) for missing or unexpected input,
+        InputError (400) for an unknown environment name.
     """
-    wf_spec = spec_models.WorkflowSpec.from_dict(wf_def.spec)
-    checked_input = data_flow.workflow_input(wf_spec, wf_input)
-    ex_id = execution_id or models.new_id()
-    wf_ex = models.WorkflowExecution(
-        id=ex_id, name=wf_def.name, workflow_id=wf_def.id,
-        workflow_namespace=wf_def.namespace, description=description or "",
-        spec=wf_spec.to_dict(), state=st.RUNNING, input=checked_input,
-        params=params or {}, root_execution_id=ex_id,
-        source_execution_id=source_execution_id,
-        project_id=uow.ctx.project_id, user_id=uow.ctx.user_id, comments=[])
-    uow.session.add(wf_ex)
-    step = steps.Step(uow, wf_ex, wf_spec, topics)
-    try:
-        wf_ex.context = data_flow.initial_context(wf_spec, checked_input,
-                                                  step.lookup)
-    except exc.ExpressionError as e:
-        uow.session.flush()
-        step.fail_workflow("Failed to evaluate the workflow vars: %s" % e)
-        return wf_ex
-    uow.session.flush()
-    step.run_commands(conductor.start_commands(wf_spec, wf_ex.context))
-    step.check_completion()
-    return wf_ex
+    return steps.start_execution(uow, topics, wf_def, wf_input, params,
+                                 description, execution_id,
+                                 source_execution_id)
 
 
 def load_step(uow, topics, wf_ex_id):
-    wf_ex = db_api.get_execution(uow.session, wf_ex_id, with_spec=True)
-    return steps.Step(uow, wf_ex,
-                      spec_models.WorkflowSpec.from_dict(wf_ex.spec), topics)
+    return steps.load(uow, topics, wf_ex_id)
 
 
 def update(uow, topics, wf_ex_id, state=None, state_info=None,
@@ -70,7 +48,7 @@ def update(uow, topics, wf_ex_id, state=None, state_info=None,
 
 
 def _pause(step, state, state_info):
-    steps.set_state(step.session, machines.WORKFLOW, step.wf_ex, st.PAUSED)
+    step.pause_workflow()
 
 
 def _resume(step, state, state_info):
@@ -83,40 +61,23 @@ def _resume(step, state, state_info):
             if not step.error_handled(t)]
         if unhandled:
             raise exc.Conflict(_error_resume_message(step, unhandled))
-    if not steps.set_state(step.session, machines.WORKFLOW, wf_ex,
-                           st.RUNNING, state_info=None):
-        return
-    continue_after_pause(step)
+    step.resume_workflow()
 
 
 def continue_after_pause(step):
     """Follow what tasks finished (or a 'pause' left) while paused."""
-    wf_ex = step.wf_ex
-    for task_ex in db_api.tasks_to_continue(step.session, wf_ex.id,
-                                            st.COMPLETED):
-        if wf_ex.state != st.RUNNING:
-            break
-        if not task_ex.processed:
-            step.process(task_ex)
-        elif task_ex.pending_commands:
-            step.run_pending(task_ex)
-    step.check_completion()
+    step.continue_after_pause()
 
 
 def _cancel(step, state, state_info):
-    wf_ex = step.wf_ex
-    steps.set_state(step.session, machines.WORKFLOW, wf_ex, st.CANCELLED,
-                    state_info=state_info, finished_at=models.utcnow())
-    for task_ex in db_api.tasks_of(step.session, wf_ex.id,
-                                   states=(st.WAITING, st.DELAYED)):
-        steps.set_state(step.session, machines.TASK, task_ex, st.CANCELLED,
-                        finished_at=models.utcnow())
+    step.cancel_workflow(state_info)
 
 
 def _fail(step, state, state_info):
-    steps.set_state(step.session, machines.WORKFLOW, step.wf_ex, st.ERROR,
-                    state_info=state_info or "Failed by a request",
-                    finished_at=models.utcnow())
+    if steps.set_state(step.session, machines.WORKFLOW, step.wf_ex,
+                       st.ERROR, state_info=state_info or "Failed by a "
+                       "request", finished_at=models.utcnow()):
+        subworkflows.on_child_end(step)
 
 
 def _refuse(step, state, state_info):

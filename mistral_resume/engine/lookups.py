@@ -81,4 +81,6 @@ class EngineLookup(functions.Lookup):
         return [task_view(row) for row in rows]
 
     def global_vars(self):
-        return {}
+        # Input, vars and what tasks published as 'global' (Mistral keeps
+        # them in the execution's context too).
+        return self._wf_ex.context or {}

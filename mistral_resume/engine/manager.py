@@ -4,19 +4,25 @@ Each verb is one unit of work (``uow.unit_of_work``): lock the root
 execution, load, apply the pure core's decision, save, commit, then send.
 """
 import collections
+import contextlib
 import logging
 
 import oslo_messaging as messaging
 
+from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
+from mistral_resume.engine import adhoc
 from mistral_resume.engine import definitions
+from mistral_resume.engine import environments
 from mistral_resume.engine import executions
 from mistral_resume.engine import idempotency
+from mistral_resume.engine import policies
 from mistral_resume.engine import resume
 from mistral_resume.engine import uow
 from mistral_resume.engine import views
 from mistral_resume.executor import registry
 from mistral_resume.workflow import requests
+from mistral_resume.workflow import statuses as st
 
 LOG = logging.getLogger(__name__)
 
@@ -26,15 +32,25 @@ Topics = collections.namedtuple("Topics", "engine executor")
 class EngineManager:
     """Serves the verbs of ``rpcapi.EngineClient`` (version 1.0)."""
 
-    target = messaging.Target(version="1.1")
+    target = messaging.Target(version="1.3")
 
-    def __init__(self, db, sender, topics):
+    def __init__(self, db, sender, topics, executor_timeout=60,
+                 wake_scheduler=None):
         self._db = db
         self._sender = sender
         self._topics = topics
+        # Called after a unit of work that scheduled jobs.
+        self._wake_scheduler = wake_scheduler
+        # An ad hoc run_sync waits this long for an action without its own
+        # timeout.
+        self._executor_timeout = executor_timeout
 
+    @contextlib.contextmanager
     def _work(self, ctx, root_id=None):
-        return uow.unit_of_work(self._db, self._sender, ctx, root_id)
+        with uow.unit_of_work(self._db, self._sender, ctx, root_id) as w:
+            yield w
+        if w.jobs and self._wake_scheduler is not None:
+            self._wake_scheduler()
 
     def _root_of_execution(self, ctx, ex_id):
         with self._db.reading() as session:
@@ -117,9 +133,43 @@ class EngineManager:
                          [task_id, request, comment], run)
 
     # -------------------------------------------------------------- actions
+    def run_action(self, ctx, name, action_input=None, params=None,
+                   description=None):
+        """An ad hoc action run (see ``adhoc``): scheduled, or awaited.
+
+        Awaited runs take two units of work around an executor ``call``
+        (nothing stays locked while the action runs).
+        """
+        run = adhoc.plan(name, action_input, params)
+        if run.schedule:
+            with self._work(ctx) as w:
+                return views.as_dict(adhoc.schedule(w, self._topics, run,
+                                                    description))
+        ax_id = None
+        if run.save_result:
+            with self._work(ctx) as w:
+                ax_id = adhoc.create(w, run, description).id
+        limit, wait = adhoc.call_timeout(run, self._executor_timeout)
+        try:
+            result = self._sender.call(
+                ctx, self._topics.executor, "run_action", wait,
+                **adhoc.payload(run, ax_id, limit))
+        except messaging.MessagingTimeout:
+            raise exc.ExecutorTimeout(
+                "No executor answered within %s seconds [action=%s, "
+                "action_ex_id=%s]" % (wait, name, ax_id)) from None
+        if ax_id is None:
+            return adhoc.unsaved(run, description, result)
+        with self._work(ctx) as w:
+            return views.as_dict(adhoc.complete(w, ax_id, result))
+
     def on_action_complete(self, ctx, action_ex_id, result):
         with self._db.reading() as session:
             root_id = db_api.root_of_action(session, action_ex_id)
+        if root_id is None:
+            with self._work(ctx) as w:
+                adhoc.complete(w, action_ex_id, result)
+            return
         with self._work(ctx, root_id) as w:
             ax = db_api.get_action_execution(w.session, action_ex_id)
             step = executions.load_step(w, self._topics,
@@ -133,6 +183,10 @@ class EngineManager:
         error = state == "ERROR"
         result = {"data": None if error else output,
                   "error": output if error else None}
+        if root_id is None:
+            with self._work(ctx) as w:
+                return views.as_dict(adhoc.complete(
+                    w, action_ex_id, result, _project_filter(ctx)))
         with self._work(ctx, root_id) as w:
             ax = db_api.get_action_execution(w.session, action_ex_id,
                                              _project_filter(ctx))
@@ -140,6 +194,46 @@ class EngineManager:
                                         ax.workflow_execution_id)
             step.on_action_complete(ax, result)
             return views.as_dict(ax)
+
+
+    # --------------------------------------------------------- environments
+    def create_environment(self, ctx, name, values):
+        with self._work(ctx) as w:
+            return views.as_dict(environments.create(w, name, **values))
+
+    def update_environment(self, ctx, name, values):
+        with self._work(ctx) as w:
+            return views.as_dict(environments.update(w, name, **values))
+
+    def delete_environment(self, ctx, name):
+        with self._work(ctx) as w:
+            environments.delete(w, name)
+
+    # ------------------------------------------------------- scheduled jobs
+    def run_job(self, ctx, job_id, owner, method, payload, root_id):
+        """Run a job the scheduler claimed (``engine/scheduler.py``).
+
+        The job row is deleted in the unit of work that applies it; a job
+        whose execution is paused waits, parked, for the resume.
+        """
+        try:
+            with self._work(ctx, root_id) as w:
+                task_ex = db_api.load_task(w.session, payload["task_ex_id"],
+                                           items=True)
+                step = executions.load_step(w, self._topics,
+                                            task_ex.workflow_execution_id)
+                if step.wf_ex.state == st.PAUSED:
+                    db_api.park_job(w.session, job_id, owner)
+                    return
+                if not db_api.delete_job(w.session, job_id, owner):
+                    return
+                args = {k: v for k, v in payload.items()
+                        if k != "task_ex_id"}
+                policies.JOBS[method](step, task_ex, **args)
+        except exc.NotFound:
+            # The execution was deleted: nothing is left to continue.
+            with self._db.writing() as session:
+                db_api.delete_job(session, job_id, owner)
 
 
 def _once(work, key, dry_run, method, payload, run):

@@ -7,12 +7,15 @@ added, the major when one is removed or changes meaning):
         create_workflows, update_workflows, delete_workflow,
         on_action_complete, complete_action
 * 1.1 - resume_execution, resume_task (re-run / skip failed tasks)
+* 1.2 - run_action (Mistral's ad hoc action run)
+* 1.3 - create_environment, update_environment, delete_environment
 """
 import oslo_messaging as messaging
 
 from mistral_resume import context
+from mistral_resume.engine import adhoc
 
-VERSION = "1.1"
+VERSION = "1.3"
 
 
 def get_transport(conf):
@@ -33,6 +36,7 @@ class EngineClient:
         self._client = messaging.get_rpc_client(
             transport, target, serializer=context.ContextSerializer(),
             timeout=conf.engine.rpc_timeout)
+        self._timeout = conf.engine.rpc_timeout
 
     def _call(self, ctx, method, **kwargs):
         return self._client.prepare(version=VERSION).call(ctx, method,
@@ -114,6 +118,27 @@ class EngineClient:
                           idempotency_key=idempotency_key)
 
     # -------------------------------------------------------------- actions
+    def run_action(self, ctx, name, action_input=None, params=None,
+                   description=None):
+        """Mistral's ad hoc action run (``params``: run_sync, save_result,
+        timeout).
+
+        Waits longer than the engine waits for its executor.
+
+        :returns: the action execution dict (``id`` None when not saved).
+        :raises: InputError (400): unknown action, bad input or params;
+            ExecutorTimeout (504).
+        """
+        limit = (params or {}).get("timeout")
+        if isinstance(limit, bool) or not isinstance(limit, (int, float)):
+            limit = None
+        # The engine waits for its executor up to the limit plus a margin
+        # (engine.adhoc.CALL_MARGIN): wait beyond that.
+        wait = (limit or self._timeout) + 2 * adhoc.CALL_MARGIN
+        return self._client.prepare(version=VERSION, timeout=wait).call(
+            ctx, "run_action", name=name, action_input=action_input or {},
+            params=params or {}, description=description)
+
     def on_action_complete(self, ctx, action_ex_id, result):
         """An executor reports ``{"data": ..., "error": ...}`` (a cast)."""
         self._cast(ctx, "on_action_complete", action_ex_id=action_ex_id,
@@ -125,3 +150,21 @@ class EngineClient:
         :returns: the action execution dict. :raises: NotFound, Conflict."""
         return self._call(ctx, "complete_action", action_ex_id=action_ex_id,
                           state=state, output=output)
+
+    # --------------------------------------------------------- environments
+    def create_environment(self, ctx, name, values):
+        """``values``: description, variables, scope.
+
+        :returns: the environment dict.
+        :raises: InputError (400), DuplicateEntry (409)."""
+        return self._call(ctx, "create_environment", name=name,
+                          values=values)
+
+    def update_environment(self, ctx, name, values):
+        """:returns: the environment dict. :raises: NotFound, InputError."""
+        return self._call(ctx, "update_environment", name=name,
+                          values=values)
+
+    def delete_environment(self, ctx, name):
+        """:raises: NotFound."""
+        return self._call(ctx, "delete_environment", name=name)

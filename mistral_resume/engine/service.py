@@ -17,6 +17,7 @@ from mistral_resume.db import api as db_api
 from mistral_resume.engine import manager
 from mistral_resume.engine import recovery
 from mistral_resume.engine import rpcapi
+from mistral_resume.engine import scheduler
 from mistral_resume.engine import uow
 from mistral_resume.executor import service as executor_service
 
@@ -66,9 +67,17 @@ class Service:
                 self.transport, messaging.Target(topic=self.topics.executor),
                 serializer=context.ContextSerializer())
             sender = uow.Sender(self.db, client)
+            jobs = scheduler.Scheduler(
+                self.db, self.conf.engine.host,
+                self.conf.engine.scheduler_poll_interval,
+                self.conf.engine.job_claim_timeout)
+            endpoint = manager.EngineManager(
+                self.db, sender, self.topics, self.conf.engine.rpc_timeout,
+                wake_scheduler=jobs.wake)
             self._rpc_server(self.conf.engine.topic, self.conf.engine.host,
-                             manager.EngineManager(self.db, sender,
-                                                   self.topics))
+                             endpoint)
+            jobs.start(endpoint.run_job)
+            self._threads.append(jobs)
             loop = recovery.RecoveryLoop(
                 self.db, sender, self.conf.engine.outbox_resend_after,
                 interval=max(1, self.conf.engine.outbox_resend_after // 3))
@@ -78,7 +87,7 @@ class Service:
             self._rpc_server(self.conf.executor.topic,
                              self.conf.executor.host,
                              executor_service.ExecutorEndpoint(
-                                 self.engine_client))
+                                 self.engine_client, self.conf))
         if "api" in self.parts:
             self._start_api()
         return self

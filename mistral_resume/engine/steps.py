@@ -10,12 +10,19 @@ import logging
 from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
 from mistral_resume.db import models
+from mistral_resume.engine import items
+from mistral_resume.engine import joins
+from mistral_resume.engine import lifecycle
 from mistral_resume.engine import lookups
+from mistral_resume.engine import policies
+from mistral_resume.engine import reverse
+from mistral_resume.engine import subworkflows
 from mistral_resume.expressions import base as expr
 from mistral_resume.spec import models as spec_models
 from mistral_resume.workflow import conductor
 from mistral_resume.workflow import data_flow
 from mistral_resume.workflow import machines
+from mistral_resume.workflow import policies as wp
 from mistral_resume.workflow import statuses as st
 
 LOG = logging.getLogger(__name__)
@@ -34,7 +41,7 @@ def set_state(session, machine, obj, state, **values):
     return True
 
 
-class Step:
+class Step(lifecycle.Lifecycle):
     """One execution's rows, changed within one unit of work."""
 
     def __init__(self, uow, wf_ex, wf_spec, topics):
@@ -46,26 +53,53 @@ class Step:
         self.lookup = lookups.EngineLookup(self.session, wf_ex)
         # A resume applies all its changes before the execution may end.
         self.hold_completion = False
+        # Upstream task names of joins, computed once per step.
+        self.join_cache = {}
 
     # ------------------------------------------------------------ starting
     def run_commands(self, commands):
-        for command in commands:
+        """Start tasks and apply engine commands, in order.
+
+        :returns: the commands left when the execution stopped running
+            (pause-before paused it, say): a resume runs them.
+        """
+        for i, command in enumerate(commands):
             if self.wf_ex.state != st.RUNNING:
-                return
+                return [c for c in commands[i:] if not (
+                    isinstance(c, conductor.WorkflowCommand)
+                    and c.kind == "pause")]
             if isinstance(command, conductor.WorkflowCommand):
                 self._apply_workflow_command(command)
             else:
                 self.start_task(command)
+        return []
 
     def start_task(self, command):
         task_spec = self.wf_spec.tasks[command.name]
         if task_spec.join:
-            self._arrive_at_join(command, task_spec)
+            joins.arrive(self, command, task_spec)
             return
         task_ex = self._new_task(command, task_spec, st.RUNNING)
-        self._run(task_ex, task_spec)
+        self.begin(task_ex, task_spec)
 
-    def _new_task(self, command, task_spec, state):
+    def begin(self, task_ex, task_spec, stage=wp.STAGE_PAUSE):
+        """Start a task through its policies (pause-before, wait-before,
+        timeout), then run it."""
+        policies.begin(self, task_ex, task_spec, stage)
+
+    def new_task(self, command, task_spec, state, unique_key=None):
+        """A task execution row for ``command`` (flushed).
+
+        :raises: DuplicateEntry if ``unique_key`` is taken (a join row
+            another engine created).
+        """
+        task_ex = self._new_task(command, task_spec, state, flush=False)
+        task_ex.unique_key = unique_key
+        db_api.flush_or_conflict(self.session, "Task %s" % (
+            unique_key or task_ex.name))
+        return task_ex
+
+    def _new_task(self, command, task_spec, state, flush=True):
         task_ex = models.TaskExecution(
             id=models.new_id(), name=task_spec.name,
             type="WORKFLOW" if task_spec.workflow else "ACTION",
@@ -79,51 +113,50 @@ class Step:
         self.session.add(task_ex)
         # Without ORM relationships the flush order is not by foreign key:
         # the task row must exist before its action rows.
-        self.session.flush()
+        if flush:
+            self.session.flush()
         return task_ex
 
-    def _arrive_at_join(self, command, task_spec):
-        """Reuse the waiting join task execution; start it when satisfied.
-
-        The unique key makes a second join row impossible even if two
-        engines got here at once without the root lock.
-        """
-        key = "join:%s:%s" % (self.wf_ex.id, task_spec.name)
-        task_ex = db_api.join_task(self.session, key)
-        if task_ex is None:
-            task_ex = self._new_task(command, task_spec, st.WAITING)
-            task_ex.unique_key = key
-            db_api.flush_or_conflict(self.session, "Join task %s" % key)
-        elif task_ex.state == st.WAITING:
-            task_ex.triggered_by = task_ex.triggered_by + list(
-                command.triggered_by)
-            task_ex.in_context = data_flow.merge(task_ex.in_context,
-                                                 command.data)
-        else:
+    def run_task(self, task_ex, task_spec):
+        """Run a started task: its action, sub-workflow or items."""
+        if task_spec.with_items:
+            items.start(self, task_ex, task_spec)
             return
-        arrived = {t["task_id"] for t in task_ex.triggered_by}
-        needed = len(self.wf_spec.inbound(task_spec.name))
-        if task_spec.join != "all":
-            needed = min(needed, int(task_spec.join))
-        if len(arrived) >= needed:
-            set_state(self.session, machines.TASK, task_ex, st.RUNNING)
-            self._run(task_ex, task_spec)
-
-    def _run(self, task_ex, task_spec):
         lookup = self.lookup.with_task(lookups.task_view(task_ex))
         try:
             action_input = data_flow.task_input(task_spec, task_ex.in_context,
                                                 lookup)
-            action_name = expr.evaluate(task_spec.action or "std.noop",
-                                        task_ex.in_context, lookup)
+            action_name = None if task_spec.workflow else expr.evaluate(
+                task_spec.action or "std.noop", task_ex.in_context, lookup)
         except exc.ExpressionError as e:
             self.complete_task(task_ex, st.ERROR, None, str(e))
             return
         if task_spec.workflow:
-            self.complete_task(task_ex, st.ERROR, None,
-                               "Sub-workflows are not supported yet")
+            subworkflows.start(self, task_ex, task_spec, action_input,
+                               task_ex.in_context)
             return
-        self.schedule_action(task_ex, action_name, action_input)
+        self.schedule_action(task_ex, action_name, action_input,
+                             attempt=(task_ex.retry_no or 0) + 1)
+
+    _run = run_task
+
+    def item_data(self, task_ex, index):
+        """What ``$`` means for item ``index`` of a with-items task."""
+        return items.item_data(self, task_ex, index)
+
+    def start_child(self, task_ex, task_spec, wf_input, data,
+                    item_index=None):
+        """Start the sub-workflow of ``task_ex`` (one item's, maybe)."""
+        return subworkflows.start(self, task_ex, task_spec, wf_input, data,
+                                  item_index)
+
+    def set_task_state(self, task_ex, state, **values):
+        return set_state(self.session, machines.TASK, task_ex, state,
+                         **values)
+
+    def set_workflow_state(self, state, **values):
+        return set_state(self.session, machines.WORKFLOW, self.wf_ex, state,
+                         **values)
 
     def schedule_action(self, task_ex, action_name, action_input,
                         item_index=None, attempt=1):
@@ -137,6 +170,11 @@ class Step:
             input=action_input, accepted=True, item_index=item_index,
             attempt=attempt)
         self.session.add(ax)
+        if item_index is not None and (task_ex.items_started or 0) <= (
+                item_index):
+            # An item started out of the sweep (a re-run of items never
+            # started): the sweep does not start it again.
+            task_ex.items_started = item_index + 1
         self.uow.send(self.topics.executor, "run_action",
                       action_ex_id=ax.id, action_name=action_name,
                       action_input=action_input,
@@ -158,34 +196,63 @@ class Step:
                          output=output,
                          state_info=_error_text(result) if failed else None):
             return
-        task_ex = db_api.get_task(self.session, ax.task_execution_id,
-                                  full=True)
+        task_ex = db_api.load_task(self.session, ax.task_execution_id)
         if task_ex.state != st.RUNNING or not ax.accepted:
             return
-        if failed:
-            self.complete_task(task_ex, st.ERROR, result.get("error"),
-                               _task_error(task_ex, ax, result))
+        if ax.item_index is not None and task_ex.items_count is not None:
+            items.on_item_complete(self, task_ex)
+        elif failed:
+            self.task_result(task_ex, st.ERROR, result.get("error"),
+                             _task_error(task_ex, ax, result))
         else:
-            self.complete_task(task_ex, st.SUCCESS, result.get("data"))
+            self.task_result(task_ex, st.SUCCESS, result.get("data"))
 
-    def complete_task(self, task_ex, state, result, state_info=None):
+    def task_result(self, task_ex, state, result, state_info=None):
+        """The task's action(s) or sub-workflow(s) ended in ``state``: its
+        end policies (fail-on, retry, wait-after) say what follows."""
+        if task_ex.state in st.COMPLETED:
+            return
+        policies.on_result(self, task_ex, state, result, state_info)
+
+    def complete_task(self, task_ex, state, result, state_info=None,
+                      published=None):
         task_spec = spec_models.TaskSpec.from_dict(task_ex.spec)
         view = dict(lookups.task_view(task_ex), result=result, state=state,
                     state_info=state_info)
-        try:
-            published = data_flow.publish(task_spec, state,
-                                          task_ex.in_context,
-                                          self.lookup.with_task(view))
-        except exc.ExpressionError as e:
-            state, published = st.ERROR, {}
-            state_info = "Failed to publish variables: %s" % e
+        if published is None:
+            try:
+                published = data_flow.publish(task_spec, state,
+                                              task_ex.in_context,
+                                              self.lookup.with_task(view))
+            except exc.ExpressionError as e:
+                state, published = st.ERROR, {}
+                state_info = "Failed to publish variables: %s" % e
+        if task_spec.advanced_publish:
+            try:
+                self._publish_global(task_spec, state, task_ex, view)
+            except exc.ExpressionError as e:
+                state, published = st.ERROR, {}
+                state_info = "Failed to publish variables: %s" % e
         keep = task_spec.keep_result is not False
-        set_state(self.session, machines.TASK, task_ex, state,
-                  state_info=state_info, result=result if keep else None,
-                  published=published, finished_at=models.utcnow())
+        if not set_state(self.session, machines.TASK, task_ex, state,
+                         state_info=state_info,
+                         result=result if keep else None,
+                         published=published, finished_at=models.utcnow()):
+            return
+        if task_spec.timeout:
+            db_api.delete_task_jobs(self.session, task_ex.id)
         if self.wf_ex.state == st.RUNNING:
             self.process(task_ex)
         self.check_completion()
+
+    def _publish_global(self, task_spec, state, task_ex, view):
+        """Advanced publish ``global``: into the execution's context, where
+        ``global()`` reads it (Mistral 23)."""
+        values = data_flow.publish_global(task_spec, state,
+                                          task_ex.in_context,
+                                          self.lookup.with_task(view))
+        if values:
+            self.wf_ex.context = data_flow.merge(self.wf_ex.context, values)
 
     def process(self, task_ex):
         """Follow the transitions of a finished task (once)."""
@@ -194,27 +261,34 @@ class Step:
         view = lookups.task_view(task_ex)
         task_ex.processed = True
         try:
-            commands = conductor.next_commands(
-                task_spec, task_ex.id, task_ex.state, data,
-                self.lookup.with_task(view))
+            if self.wf_spec.type == spec_models.REVERSE:
+                commands = reverse.next_commands(self, task_ex)
+            else:
+                commands = conductor.next_commands(
+                    task_spec, task_ex.id, task_ex.state, data,
+                    self.lookup.with_task(view))
         except exc.ExpressionError as e:
             self.fail_workflow("Failed to evaluate the transitions of task "
                                "'%s': %s" % (task_ex.name, e))
             return
-        head, tail = conductor.split_at_pause(commands)
-        if tail:
-            task_ex.pending_commands = conductor.to_pending(tail)
-        self.run_commands(head)
+        self._run_split(task_ex, commands)
+        joins.reconsider(self, task_ex.name)
 
     def run_pending(self, task_ex):
-        """Run what a 'pause' command left, now that the execution runs."""
+        """Run what a 'pause' left, now that the execution runs."""
         pending, task_ex.pending_commands = task_ex.pending_commands, None
         data = data_flow.outbound(task_ex.in_context, task_ex.published)
-        commands = conductor.from_pending(pending, data)
+        self._run_split(task_ex, conductor.from_pending(pending, data))
+
+    def _run_split(self, task_ex, commands):
+        # What follows a 'pause' command, or what was left when the
+        # execution paused on the way, waits on the task for the resume.
         head, tail = conductor.split_at_pause(commands)
         if tail:
             task_ex.pending_commands = conductor.to_pending(tail)
-        self.run_commands(head)
+        left = self.run_commands(head)
+        if left:
+            task_ex.pending_commands = conductor.to_pending(left + tail)
 
     # ----------------------------------------------------------- finishing
     def check_completion(self):
@@ -222,6 +296,14 @@ class Step:
             return
         if db_api.count_incomplete_tasks(self.session, self.wf_ex.id,
                                          st.INCOMPLETE):
+            return
+        cancelled = db_api.tasks_of(self.session, self.wf_ex.id,
+                                    states=[st.CANCELLED])
+        if cancelled:
+            # Mistral: a cancelled task (a cancelled sub-workflow) cancels
+            # the execution once nothing else runs.
+            self.cancel_workflow("Cancelled tasks: %s" % ", ".join(
+                "%s [task_ex_id=%s]" % (t.name, t.id) for t in cancelled))
             return
         unhandled = [t for t in db_api.tasks_of(
             self.session, self.wf_ex.id, states=[st.ERROR], full=True)
@@ -245,8 +327,10 @@ class Step:
         triggering = {t["task_id"] for task in tasks
                       for t in task.triggered_by or ()}
         context = dict(self.wf_ex.context or {})
+        # Mistral merges every completed end task (no outbound task), a
+        # failed one too: output-on-error sees what led to the failure.
         for task in tasks:
-            if task.id not in triggering and task.state in st.FINISHED_OK:
+            if task.id not in triggering and task.state in st.COMPLETED:
                 context = data_flow.merge(context, data_flow.outbound(
                     task.in_context, task.published))
         return context
@@ -259,9 +343,10 @@ class Step:
             self.fail_workflow("Failed to evaluate the workflow output: %s"
                                % e)
             return
-        set_state(self.session, machines.WORKFLOW, self.wf_ex, st.SUCCESS,
-                  output=output, state_info=None,
-                  finished_at=models.utcnow())
+        if set_state(self.session, machines.WORKFLOW, self.wf_ex,
+                     st.SUCCESS, output=output, state_info=None,
+                     finished_at=models.utcnow()):
+            subworkflows.on_child_end(self)
 
     def fail_workflow(self, message):
         output = {"result": message}
@@ -273,9 +358,10 @@ class Step:
             except exc.ExpressionError as e:
                 LOG.warning("output-on-error of %s failed: %s",
                             self.wf_ex.id, e)
-        set_state(self.session, machines.WORKFLOW, self.wf_ex, st.ERROR,
-                  output=output, state_info=message,
-                  finished_at=models.utcnow())
+        if set_state(self.session, machines.WORKFLOW, self.wf_ex, st.ERROR,
+                     output=output, state_info=message,
+                     finished_at=models.utcnow()):
+            subworkflows.on_child_end(self)
 
     def _apply_workflow_command(self, command):
         if command.kind == "fail":
@@ -284,8 +370,7 @@ class Step:
         elif command.kind == "succeed":
             self.succeed_workflow()
         else:
-            set_state(self.session, machines.WORKFLOW, self.wf_ex, st.PAUSED,
-                      state_info=command.msg)
+            self.pause_workflow(command.msg)
 
 
 def _error_text(result):
@@ -305,3 +390,20 @@ def _failure_message(failed_tasks):
         lines.append("  %s [task_ex_id=%s] -> %s" % (t.name, t.id,
                                                      t.state_info))
     return "\n".join(lines)
+
+
+def load(uow, topics, wf_ex_id):
+    """The step of an execution in this unit of work (one per execution).
+    """
+    return lifecycle.load(Step, uow, topics, wf_ex_id)
+
+
+def start_execution(uow, topics, wf_def, wf_input, params, description="",
+                    execution_id=None, source_execution_id=None):
+    """Create a RUNNING execution of ``wf_def`` and start its first tasks.
+
+    :raises: WorkflowInputError (400) for missing or unexpected input,
+        InputError for an unknown environment.
+    """
+    return lifecycle.start(Step, uow, topics, wf_def, wf_input, params,
+                           description, execution_id, source_execution_id)

@@ -12,6 +12,7 @@ table in the same transaction and sent only after the commit; a process that
 dies in between leaves outbox rows that ``recovery`` sends again.
 """
 import contextlib
+import datetime
 import logging
 
 from mistral_resume.db import api as db_api
@@ -28,6 +29,13 @@ class UnitOfWork:
         self.ctx = ctx
         self._outbox = []
         self._after_commit = []
+        # Jobs scheduled by this work: the local scheduler is woken for them.
+        self.jobs = []
+        # With-items tasks starting items in this work: an item that ends
+        # at once (a sub-workflow with nothing to run) does not start more.
+        self.starting = set()
+        # One Step per execution touched by this work (engine/steps.load).
+        self.steps = {}
 
     def send(self, topic, method, **payload):
         """Cast ``method(**payload)`` to ``topic`` once this work commits."""
@@ -39,6 +47,22 @@ class UnitOfWork:
     def after_commit(self, func):
         """Run ``func()`` after the commit (e.g. wake a waiting caller)."""
         self._after_commit.append(func)
+
+    def schedule(self, method, delay, payload, root_id,
+                 task_execution_id=None):
+        """A job to run ``method(**payload)`` in ``delay`` seconds.
+
+        The job row commits with this work, so a delay survives a restart;
+        an engine's scheduler loop runs it (``engine/scheduler.py``).
+        """
+        job = models.ScheduledJob(
+            id=models.new_id(), method=method, payload=payload,
+            context=self.ctx.to_dict(), root_execution_id=root_id,
+            task_execution_id=task_execution_id,
+            run_at=models.utcnow() + datetime.timedelta(seconds=delay))
+        self.session.add(job)
+        self.jobs.append(job)
+        return job
 
     @property
     def messages(self):
@@ -73,6 +97,16 @@ class Sender:
     def cast(self, row):
         self._client.prepare(topic=row.topic).cast(row.context, row.method,
                                                    **row.payload)
+
+    def call(self, ctx, topic, method, wait, **payload):
+        """Call ``method`` on ``topic`` and wait up to ``wait`` seconds.
+
+        Outside any unit of work: nothing is locked while waiting.
+
+        :raises: oslo_messaging.MessagingTimeout.
+        """
+        return self._client.prepare(topic=topic, timeout=wait).call(
+            ctx, method, **payload)
 
     def deliver(self, rows):
         sent = []

@@ -1,4 +1,13 @@
-"""The executor's RPC endpoint: run an action, report its result."""
+"""The executor's RPC endpoint: run an action, report its result.
+
+Version history of the endpoint (``target``):
+
+* 1.0 - run_action (cast by engines; the result goes back by a cast of
+        ``on_action_complete``)
+* 1.1 - run_action answers the result too, so an engine may ``call`` it
+        (an ad hoc run with ``run_sync``); ``action_ex_id`` may be None (a
+        result nobody stores) and ``timeout`` bounds the run
+"""
 import logging
 
 import oslo_messaging as messaging
@@ -9,15 +18,21 @@ LOG = logging.getLogger(__name__)
 
 
 class ExecutorEndpoint:
-    """Receives ``run_action`` casts from engines."""
+    """Receives ``run_action`` from engines (a cast, or a call)."""
 
-    target = messaging.Target(version="1.0")
+    target = messaging.Target(version="1.1")
 
-    def __init__(self, engine_client):
+    def __init__(self, engine_client, conf=None):
         self._engine = engine_client
+        self._conf = conf
 
     def run_action(self, ctx, action_ex_id, action_name, action_input,
-                   execution=None):
-        result = registry.run(action_name, action_input, ctx, execution)
-        if result is not None:
+                   execution=None, timeout=None):
+        """:returns: ``{"data", "error"}``, or None for an async action."""
+        result = registry.run(action_name, action_input, ctx, execution,
+                              conf=self._conf, timeout=timeout)
+        # Reported even when the caller waits for it: the row completes
+        # even if that caller is gone (a second report changes nothing).
+        if result is not None and action_ex_id is not None:
             self._engine.on_action_complete(ctx, action_ex_id, result)
+        return result

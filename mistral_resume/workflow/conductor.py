@@ -71,14 +71,27 @@ def next_commands(task_spec, task_id, state, data, lookup):
         if transition.target == NOOP:
             continue
         if transition.target in ENGINE_COMMANDS:
-            commands.append(WorkflowCommand(
-                transition.target, (transition.params or {}).get("msg")))
+            commands.append(WorkflowCommand(transition.target, _message(
+                transition.params, data, lookup)))
         else:
             commands.append(RunTask(
                 transition.target,
                 [{"task_id": task_id, "event": clause}], data,
                 transition.params or {}))
     return commands
+
+
+def _message(params, data, lookup):
+    """An engine command's ``msg``, its expressions evaluated (Mistral
+    evaluates transition parameters in the task's outbound context).
+
+    :raises: ExpressionError.
+    """
+    msg = (params or {}).get("msg")
+    if msg is None:
+        return None
+    msg = expr.evaluate_recursively(msg, data, lookup)
+    return msg if msg is None or isinstance(msg, str) else str(msg)
 
 
 def split_at_pause(commands):

@@ -69,9 +69,16 @@ def workflow_input(wf_spec, given):
 def task_input(task_spec, data, lookup):
     """The task's action (or sub-workflow) input, evaluated.
 
-    :raises: ExpressionError.
+    :raises: ExpressionError, also for an ``input: <% ... %>`` that gives
+        no mapping (Mistral: "Wrong dynamic input for task").
     """
-    return expr.evaluate_recursively(task_spec.input or {}, data, lookup)
+    value = expr.evaluate_recursively(task_spec.input or {}, data, lookup)
+    if not isinstance(value, dict):
+        raise exc.ExpressionError(
+            "Wrong dynamic input for task: %s. Dict type is expected. "
+            "Actual type: %s. Actual value: %s"
+            % (task_spec.name, type(value).__name__, value))
+    return value
 
 
 _PUBLISH_CLAUSE = {
@@ -81,13 +88,51 @@ _PUBLISH_CLAUSE = {
 }
 
 
+# The on-* clause whose advanced 'publish' applies in a state, besides
+# on-complete's (Mistral 23's DirectWorkflowTaskSpec.get_publish).
+_ON_CLAUSE = {
+    st.SUCCESS: "on_success",
+    st.ERROR: "on_error",
+    st.SKIPPED: "on_skip",
+}
+
+
+def _advanced(task_spec, state, scope):
+    """The ``scope`` part of the advanced publish that applies in ``state``:
+    the state's clause, then the plain publish and on-complete over it."""
+    if state not in _ON_CLAUSE:
+        return {}, {}
+    advanced = getattr(task_spec, "advanced_publish", None) or {}
+    clause = (advanced.get(_ON_CLAUSE[state]) or {}).get(scope) or {}
+    complete = (advanced.get("on_complete") or {}).get(scope) or {}
+    return clause, complete
+
+
 def publish(task_spec, state, data, lookup):
-    """Variables the task publishes on finishing in ``state``.
+    """Variables the task publishes on finishing in ``state``: ``publish``
+    (or publish-on-error/-on-skip) and the advanced publish's ``branch``.
 
     :raises: ExpressionError.
     """
     clause = getattr(task_spec, _PUBLISH_CLAUSE.get(state, ""), None) or {}
+    if state in _ON_CLAUSE and getattr(task_spec, "advanced_publish", None):
+        on_clause, on_complete = _advanced(task_spec, state, "branch")
+        clause = dict(on_clause, **clause)
+        clause.update(on_complete)
     return expr.evaluate_recursively(clause, data, lookup)
+
+
+def publish_global(task_spec, state, data, lookup):
+    """The advanced publish's ``global`` variables, for ``global()``.
+
+    :raises: ExpressionError.
+    """
+    if state not in _ON_CLAUSE or not getattr(task_spec, "advanced_publish",
+                                              None):
+        return {}
+    on_clause, on_complete = _advanced(task_spec, state, "global")
+    return expr.evaluate_recursively(dict(on_clause, **on_complete), data,
+                                     lookup)
 
 
 def workflow_output(clause, final_context, lookup):

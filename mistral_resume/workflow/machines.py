@@ -20,7 +20,8 @@ WORKFLOW = Machine("workflow", {
     (st.RUNNING, st.PAUSED): "paused by a request or a 'pause' command",
     (st.RUNNING, st.SUCCESS): "no task left to run and every error handled",
     (st.RUNNING, st.ERROR): "a task failed without handler, or 'fail'",
-    (st.RUNNING, st.CANCELLED): "cancelled by a request",
+    (st.RUNNING, st.CANCELLED): "cancelled by a request, or a task of it "
+                                "was cancelled (a cancelled sub-workflow)",
     (st.PAUSED, st.RUNNING): "a paused execution is resumed",
     (st.PAUSED, st.CANCELLED): "cancelled while paused",
     (st.PAUSED, st.ERROR): "failed by a request while paused",
@@ -47,10 +48,18 @@ TASK = Machine("task", {
     (st.RUNNING, st.ERROR): "an action failed, or publishing failed",
     (st.RUNNING, st.CANCELLED): "the execution is cancelled",
     (st.RUNNING, st.DELAYED): "a retry or wait policy schedules it later",
+    (st.RUNNING, st.IDLE): "pause-before holds it until the workflow "
+                           "resumes",
+    (st.IDLE, st.DELAYED): "wait-before, once pause-before let it go",
+    (st.IDLE, st.CANCELLED): "the execution is cancelled before it ran",
     (st.DELAYED, st.RUNNING): "the scheduled delay is over",
+    (st.DELAYED, st.SUCCESS): "its wait-after delay is over",
+    (st.DELAYED, st.ERROR): "its wait-after delay is over, or it timed "
+                            "out while delayed",
     (st.DELAYED, st.CANCELLED): "the execution is cancelled",
     (st.RUNNING, st.PAUSED): "its sub-workflow is paused",
     (st.PAUSED, st.RUNNING): "its sub-workflow is resumed",
+    (st.PAUSED, st.CANCELLED): "its paused sub-workflow is cancelled",
     (st.ERROR, st.RUNNING): "an operator re-runs the failed task",
     (st.ERROR, st.SKIPPED): "an operator skips the failed task",
 }, noops=frozenset({

@@ -149,3 +149,105 @@ def test_workflow_with_on_error_branch_pause_and_resume(server, tmp_path):
                      "recover": "SUCCESS", "done": "SUCCESS"}
     output = json.loads(mistral(server, "execution-get-output", ex_id))
     assert output["recovered"] == "recovered"
+
+
+LANGUAGE_WORKFLOW = """\
+---
+version: '2.0'
+cli_language:
+  input:
+    - word: mistral
+    - limit: 3
+  output:
+    reversed: <% $.reversed %>
+    shouted: <% $.shouted %>
+    size: <% $.size %>
+    recovered: <% $.recovered %>
+  tasks:
+    reverse:
+      action: test.reverse_string text=<% $.word %>
+      publish:
+        reversed: <% task().result %>
+        size: "{{ task().result | length }}"
+      on-success:
+        - shout: <% $.size > $.limit %>
+        - whisper: "{{ _.size <= _.limit }}"
+    shout:
+      action: test.reverse_string
+      input:
+        text: "{{ _.reversed }}"
+        upper: true
+      publish:
+        shouted: <% task().result %>
+      on-success: empty
+    whisper:
+      action: std.noop
+    empty:
+      action: test.reverse_string text=""
+      publish-on-error:
+        failure: <% task().result %>
+      on-error: recover
+    recover:
+      action: std.echo output="recovered after <% $.shouted %>"
+      publish:
+        recovered: "{{ task().result }}"
+"""
+
+
+def test_language_core_and_custom_action_through_the_cli(server, tmp_path):
+    """Publish with YAQL and Jinja, conditional transitions, an on-error
+    branch and a mistral-lib custom action (tests/fixtures/
+    custom_action_pkg), to Mistral's outcome."""
+    wf_file = tmp_path / "language.yaml"
+    wf_file.write_text(LANGUAGE_WORKFLOW)
+    mistral(server, "workflow-create", str(wf_file), "-f", "json")
+    ex = mistral(server, "execution-create", "cli_language",
+                 '{"word": "resume"}', "-f", "json")
+    final = wait_state(server, ex["ID"], ("SUCCESS", "ERROR"))
+    assert final["State"] == "SUCCESS", final
+
+    tasks = {t["Name"]: t for t in mistral(
+        server, "task-list", ex["ID"], "-f", "json")}
+    assert {name: t["State"] for name, t in tasks.items()} == {
+        "reverse": "SUCCESS", "shout": "SUCCESS", "empty": "ERROR",
+        "recover": "SUCCESS"}
+
+    def published(name):
+        return json.loads(mistral(server, "task-get-published",
+                                  tasks[name]["ID"]))
+
+    assert published("reverse") == {"reversed": "emuser", "size": 6}
+    assert published("shout") == {"shouted": "RESUME"}
+    assert published("empty") == {"failure": "Nothing to reverse "
+                                  "[workflow_execution_id=%s]" % ex["ID"]}
+    assert published("recover") == {"recovered": "recovered after RESUME"}
+
+    output = json.loads(mistral(server, "execution-get-output", ex["ID"]))
+    assert output == {"reversed": "emuser", "shouted": "RESUME", "size": 6,
+                      "recovered": "recovered after RESUME"}
+
+    # The custom action is listed with its input, as Mistral shows it.
+    action = mistral(server, "action-get", "test.reverse_string", "-f",
+                     "json")
+    assert action["Input"] == "text, upper=false"
+
+
+def test_run_action_through_the_cli(server):
+    """``mistral run-action``: Mistral's ad hoc action run."""
+    printed = mistral(server, "run-action", "test.reverse_string",
+                      '{"text": "abc"}')
+    assert json.loads(printed) == {"result": "cba"}
+    saved = mistral(server, "run-action", "std.echo", '{"output": "kept"}',
+                    "--save-result", "-f", "json")
+    assert saved["Name"] == "std.echo" and saved["ID"]
+    deadline = time.monotonic() + 30
+    while True:
+        got = mistral(server, "action-execution-get", saved["ID"], "-f",
+                      "json")
+        if got["State"] == "SUCCESS":
+            break
+        assert time.monotonic() < deadline, got
+        time.sleep(0.1)
+    output = json.loads(mistral(server, "action-execution-get-output",
+                                saved["ID"]))
+    assert output == {"result": "kept"}

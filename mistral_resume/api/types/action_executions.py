@@ -24,11 +24,28 @@ class ActionExecution(base.Resource):
     # Also PUT's: any JSON value, or a string that is not JSON.
     output = base.json_any
     accepted = bool
+    # Ours: which with-items item, and which run of it (1 = the first).
+    item_index = int
+    attempt = int
     description = wtypes.text
     params = base.json_object
     project_id = wtypes.text
     created_at = wtypes.text
     updated_at = wtypes.text
+
+
+class ActionExecutionCreate(ActionExecution):
+    """POST's body: Mistral's ad hoc run (``name``, ``input``, ``params``
+    with ``run_sync`` / ``save_result`` / ``timeout``, ``description``), or
+    a re-run of a failed task (``task_execution_id``, ``input``, ``index``).
+
+    ``input`` and ``params`` may come as JSON strings (python-mistralclient
+    sends them so) or as objects.
+    """
+
+    index = int
+    comment = wtypes.text
+    dry_run = bool
 
 
 class ActionExecutions(base.ResourceList):

@@ -49,8 +49,14 @@ class Task(base.Resource):
 
 
 def runtime_context(data):
-    """What Mistral shows in ``runtime_context``, from our columns."""
-    context = {"triggered_by": list(data.get("triggered_by") or [])}
+    """What Mistral shows in ``runtime_context``, from our columns.
+
+    ``triggered_by`` only for a task something triggered (Mistral 23 sets
+    it only then: a start task has none), as ``[{"task_id", "event"}]``.
+    """
+    context = {}
+    if data.get("triggered_by"):
+        context["triggered_by"] = list(data["triggered_by"])
     if data.get("retry_no"):
         context["retry_task_policy"] = {"retry_no": data["retry_no"]}
     if data.get("items_count") is not None:

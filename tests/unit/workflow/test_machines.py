@@ -54,3 +54,14 @@ def test_resume_rows_exist():
 def test_completed_workflows_do_not_restart_by_themselves():
     for state in (st.SUCCESS, st.CANCELLED):
         assert not machines.is_allowed(machines.WORKFLOW, state, st.RUNNING)
+
+
+def test_policy_and_sub_workflow_rows_exist():
+    # pause-before holds a task IDLE; wait-before, retry and wait-after
+    # delay it; a timeout or a wait-after ends a delayed task; a paused
+    # sub-workflow pauses its task.
+    for current, target in ((st.RUNNING, st.IDLE), (st.IDLE, st.DELAYED),
+                            (st.IDLE, st.CANCELLED), (st.DELAYED, st.SUCCESS),
+                            (st.DELAYED, st.ERROR), (st.RUNNING, st.PAUSED),
+                            (st.PAUSED, st.CANCELLED)):
+        assert machines.is_allowed(machines.TASK, current, target)

@@ -9,6 +9,7 @@ from mistral_resume.api.types import base
 from mistral_resume.db import api as db_api
 from mistral_resume.db import models
 from mistral_resume import exceptions as exc
+from mistral_resume.workflow import requests
 from mistral_resume.workflow import statuses as st
 
 _FILTERS = ("name", "workflow_name", "task_name", "task_execution_id",
@@ -65,6 +66,36 @@ class ActionExecutionsController(rest.RestController):
         return list_action_executions(raw, marker, limit, sort_keys,
                                       sort_dirs, fields)
 
+    @hooks.expose(base.json_value, body=types.ActionExecutionCreate,
+                  status_code=201)
+    def post(self, body):
+        """Mistral's ad hoc action run; or, with ``task_execution_id``, a
+        re-run of a failed task (the resume contract's door).
+
+        :raises: InputError (400): no name, both a name and a task, unknown
+            action, bad input or params, bad index; ExecutorTimeout (504);
+            NotFound (404) unknown task; Conflict (409) task not failed.
+        """
+        name = base.given(body.name)
+        if base.given(body.task_execution_id) is not None:
+            if name:
+                raise exc.InputError(
+                    "Give 'name' (an ad hoc action run) or "
+                    "'task_execution_id' (a re-run of a failed task), not "
+                    "both")
+            return _rerun(body)
+        if base.given(body.index) is not None or base.given(body.dry_run):
+            raise exc.InputError("'index' and 'dry_run' go with "
+                                 "'task_execution_id' (a re-run)")
+        if not name:
+            raise exc.InputError(
+                "Please provide at least action name to run action.")
+        result = pecan.request.engine.run_action(
+            pecan.request.context, name, base.given(body.input) or {},
+            base.given(body.params) or {}, base.given(body.description))
+        return base.as_json(types.ActionExecution,
+                            types.ActionExecution.from_dict(result))
+
     @hooks.expose(types.ActionExecution, wtypes.text,
                   body=types.ActionExecution)
     def put(self, id, body):
@@ -108,3 +139,27 @@ class TaskActionExecutionsController(rest.RestController):
         return list_action_executions(raw, marker, limit, sort_keys,
                                       sort_dirs, fields,
                                       in_path=("task_execution_id",))
+
+
+def _rerun(body):
+    """A new action execution for a failed task (or one of its items)."""
+    ctx = pecan.request.context
+    task_id = body.task_execution_id
+    index = base.given(body.index)
+    with pecan.request.db.reading() as session:
+        db_api.get_task(session, task_id, hooks.read_scope(ctx))
+    request = requests.from_action_door(task_id, index,
+                                        base.given(body.input))
+    dry_run = bool(base.given(body.dry_run))
+    result = pecan.request.engine.resume_task(
+        ctx, task_id, requests.to_dict(request),
+        comment=base.given(body.comment), dry_run=dry_run,
+        idempotency_key=pecan.request.headers.get("Idempotency-Key"))
+    if dry_run:
+        return result
+    with pecan.request.db.reading() as session:
+        newest = [a for a in db_api.actions_of(session, task_id,
+                                               accepted_only=True)
+                  if a.item_index == index]
+    return base.as_json(types.ActionExecution,
+                        types.ActionExecution.from_db(newest[-1]))

@@ -4,6 +4,7 @@ from wsme import types as wtypes
 
 from mistral_resume.api.controllers.v2 import action_executions
 from mistral_resume.api.controllers.v2 import actions
+from mistral_resume.api.controllers.v2 import environments
 from mistral_resume.api.controllers.v2 import executions
 from mistral_resume.api.controllers.v2 import tasks
 from mistral_resume.api.controllers.v2 import workflows
@@ -21,6 +22,7 @@ class Controller:
     tasks = tasks.TasksController()
     action_executions = action_executions.ActionExecutionsController()
     actions = actions.ActionsController()
+    environments = environments.EnvironmentsController()
 
     @hooks.expose(RootResource)
     def index(self):

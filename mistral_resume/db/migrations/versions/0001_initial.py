@@ -77,11 +77,27 @@ def _scheduled_jobs():
         sa.Column("payload", JSON_TEXT, nullable=False),
         sa.Column("context", JSON_TEXT, nullable=True),
         sa.Column("root_execution_id", UUID, nullable=True),
+        sa.Column("task_execution_id", UUID, nullable=True),
         sa.Column("owner", sa.String(255), nullable=True),
         sa.Column("claimed_at", TIMESTAMP, nullable=True),
         sa.Column("created_at", TIMESTAMP, nullable=False),
     )
     _index("scheduled_jobs", "run_at")
+    _index("scheduled_jobs", "task_execution_id")
+
+
+def _environments():
+    op.create_table(
+        "environments",
+        sa.Column("name", sa.String(255), nullable=False),
+        sa.Column("description", sa.Text, nullable=True),
+        sa.Column("variables", JSON_TEXT, nullable=True),
+        sa.Column("scope", sa.String(16), nullable=False),
+        *_stamped(),
+        sa.UniqueConstraint("name", "project_id",
+                            name="uq_environments_name"),
+    )
+    _index("environments", "project_id")
 
 
 def _workflow_definitions():
@@ -122,6 +138,9 @@ def _workflow_executions():
         sa.Column("source_execution_id", UUID, nullable=True),
         sa.Column("user_id", sa.String(128), nullable=True),
         sa.Column("comments", JSON_TEXT, nullable=True),
+        sa.Column("accepted", sa.Boolean, nullable=False,
+                  server_default=sa.true()),
+        sa.Column("item_index", sa.Integer, nullable=True),
         sa.Column("finished_at", TIMESTAMP, nullable=True),
         *_stamped(),
     )
@@ -159,6 +178,8 @@ def _task_executions():
         sa.Column("unique_key", sa.String(255), nullable=True),
         sa.Column("items_count", sa.Integer, nullable=True),
         sa.Column("with_items_values", JSON_TEXT, nullable=True),
+        sa.Column("items_started", sa.Integer, nullable=True),
+        sa.Column("concurrency", sa.Integer, nullable=True),
         sa.Column("retry_no", sa.Integer, nullable=False),
         sa.Column("pending_commands", JSON_TEXT, nullable=True),
         sa.Column("injected_for", UUID, nullable=True),
@@ -203,6 +224,8 @@ def _action_executions():
     _index("action_executions", "workflow_execution_id")
     _index("action_executions", "task_execution_id", "item_index",
            name="ix_action_executions_task_item")
+    _index("action_executions", "task_execution_id", "accepted", "state",
+           name="ix_action_executions_task_accepted_state")
     _index("action_executions", "root_execution_id")
 
 
@@ -211,6 +234,7 @@ _TABLES = (
     ("idempotency_keys", _idempotency_keys),
     ("outbox", _outbox),
     ("scheduled_jobs", _scheduled_jobs),
+    ("environments", _environments),
     ("workflow_definitions", _workflow_definitions),
     ("workflow_executions", _workflow_executions),
     ("task_executions", _task_executions),
