@@ -1,0 +1,277 @@
+"""The services under test: start, stop, and measure their memory.
+
+``Ours`` runs ``mistral-resume-server`` on the embedded default (API,
+engine and executor in one process, SQLite in a temporary state_path,
+in-process transport) on a free port. ``Mistral`` is OpenStack Mistral 23
+started by ``../shared/bench/mistral/setup.sh`` or already running at a
+URL. Memory is read from /proc: the RSS of a process and its descendants.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED_BENCH = os.path.join(os.path.dirname(REPO), "shared", "bench")
+MISTRAL_ENV = {"ANCHOR": "/tmp/mistral-bench", "MISTRAL_PORT": "18989",
+               "RABBIT_VHOST": "bench",
+               "MISTRAL_SERVERS": "api,engine,executor"}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url, alive, limit=60.0):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if not alive():
+            raise RuntimeError("service exited before answering %s" % url)
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                resp.read()
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("service did not answer %s" % url)
+
+
+class Ours:
+    name = "ours"
+
+    def __init__(self, bindir=None, state_path=None):
+        self.bindir = bindir or os.path.dirname(sys.executable)
+        self._own_tmp = state_path is None
+        self.state_path = state_path or tempfile.mkdtemp(prefix="mr-bench-")
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d/v2" % self.port
+        self.proc = None
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    @property
+    def db_path(self):
+        return os.path.join(self.state_path, "mistral-resume.sqlite")
+
+    def start(self):
+        config = os.path.join(self.state_path, "bench.conf")
+        with open(config, "w") as f:
+            f.write("[DEFAULT]\nstate_path = %s\nlog_file = %s\n"
+                    "[api]\nport = %d\n"
+                    % (self.state_path,
+                       os.path.join(self.state_path, "server.log"),
+                       self.port))
+        out = open(os.path.join(self.state_path, "server.out"), "wb")
+        self.proc = subprocess.Popen(
+            [os.path.join(self.bindir, "mistral-resume-server"),
+             "--config-file", config], stdout=out, stderr=subprocess.STDOUT)
+        out.close()
+        wait_http(self.url + "/workflows?limit=1",
+                  lambda: self.proc.poll() is None)
+        return self
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self._own_tmp and not os.environ.get("MR_BENCH_KEEP"):
+            shutil.rmtree(self.state_path, ignore_errors=True)
+
+    def stored_bytes(self):
+        return sum(os.path.getsize(p) for p in
+                   (self.db_path, self.db_path + "-wal")
+                   if os.path.exists(p))
+
+    def version(self):
+        commit = _run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"])
+        dirty = _run(["git", "-C", REPO, "status", "--porcelain",
+                      "mistral_resume"])
+        return "mistral-resume %s%s" % (
+            commit, " + uncommitted engine changes" if dirty else "")
+
+
+class Mistral:
+    """OpenStack Mistral 23: started by setup.sh, or found at a URL."""
+
+    name = "mistral"
+
+    def __init__(self, url=None, pid=None, shared=SHARED_BENCH):
+        self.shared = shared
+        self.env = dict(os.environ, **MISTRAL_ENV)
+        self.started_here = url is None
+        self.url = url or ("http://127.0.0.1:%s/v2"
+                           % MISTRAL_ENV["MISTRAL_PORT"])
+        self._pid = pid
+
+    @property
+    def anchor(self):
+        return self.env["ANCHOR"]
+
+    @property
+    def pid(self):
+        if self._pid is None:
+            pidfile = os.path.join(self.anchor, "server.pid")
+            if os.path.exists(pidfile):
+                with open(pidfile) as f:
+                    self._pid = int(f.read().strip())
+        return self._pid
+
+    def start(self):
+        if self.started_here:
+            subprocess.run(
+                ["bash", os.path.join(self.shared, "mistral", "setup.sh")],
+                env=self.env, check=True, timeout=3600)
+        wait_http(self.url + "/workflows?limit=1", lambda: True)
+        return self
+
+    def stop(self):
+        if self.started_here:
+            subprocess.run(
+                ["bash", os.path.join(self.shared, "mistral", "stop.sh")],
+                env=self.env, check=False, timeout=120)
+
+    def stored_bytes(self):
+        path = os.path.join(self.anchor, "mistral.db")
+        return os.path.getsize(path) if os.path.exists(path) else 0
+
+    def version(self):
+        python = os.path.join(self.anchor, "venv", "bin", "python")
+        if not os.path.exists(python):
+            return "mistral (version unknown: no %s)" % python
+        return "mistral " + _run([
+            python, "-c", "import importlib.metadata as m;"
+            "print(m.version('mistral'))"])
+
+
+def _run(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True,
+                              timeout=60).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+# ---------------------------------------------------------------- memory
+def process_tree(root):
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    pids, frontier = {root}, [root]
+    while frontier:
+        frontier = [c for p in frontier for c in children.get(p, ())
+                    if c not in pids]
+        pids.update(frontier)
+    return pids
+
+
+def _status_kb(pid, key):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def rss_mb(roots):
+    """Summed RSS of ``roots`` and all their descendants, in MB."""
+    pids = set()
+    for root in roots:
+        pids |= process_tree(root)
+    return sum(_status_kb(p, "VmRSS") for p in pids) / 1024.0
+
+
+class RssPeak(threading.Thread):
+    """Samples the summed RSS of a process tree every 0.1 s."""
+
+    def __init__(self, roots):
+        super().__init__(daemon=True)
+        self.roots = [r for r in roots if r]
+        self.peak = 0.0
+        self._halt = threading.Event()
+
+    def run(self):
+        while not self._halt.is_set():
+            self.peak = max(self.peak, rss_mb(self.roots))
+            self._halt.wait(0.1)
+
+    def finish(self):
+        self._halt.set()
+        self.join()
+        return round(self.peak, 1)
+
+
+def machine():
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(line.split(":", 1)[1].strip() for line in f
+                         if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpu": model, "cores": os.cpu_count(),
+            "mem_gb": round(mem_gb, 1), "kernel": os.uname().release,
+            "python": sys.version.split()[0]}
+
+
+# ---------------------------------------------------------------- CPU
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(roots):
+    """User + system CPU of ``roots`` and their live descendants."""
+    pids = set()
+    for root in roots:
+        pids |= process_tree(root)
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / _TICK
+
+
+def machine_busy_seconds():
+    """CPU seconds all cores spent busy since boot (not idle, not iowait)."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    return (sum(values[:8]) - values[3] - values[4]) / _TICK
+
+
+def find_broker():
+    """The RabbitMQ VM (beam.smp) on this machine, or None."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/comm" % entry) as f:
+                    if f.read().strip() == "beam.smp":
+                        return int(entry)
+            except OSError:
+                continue
+    return None
