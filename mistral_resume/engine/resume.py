@@ -7,6 +7,8 @@ only then lets the work flow on, so a request naming several tasks either
 applies whole or not at all. Plans come from the pure
 ``workflow/strategies.py``; a dry run returns them and writes nothing.
 """
+import dataclasses
+
 from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
 from mistral_resume.db import models
@@ -74,6 +76,41 @@ class Resumer:
             item_states=(db_api.item_states(self.session, task_ex.id)
                          if with_items else None))
 
+    def expand(self, request, task_ex, plan):
+        """``[(request, task, plan)]``: a sub-workflow task's re-run resumes
+        its failed child in place, its failed tasks recursively.
+
+        :raises: InputError (input for the parent task), Conflict.
+        """
+        if plan.mode != requests.RERUN or task_ex.type != "WORKFLOW":
+            return [(request, task_ex, plan)]
+        if request.input:
+            raise exc.InputError(
+                "Task '%s' runs a sub-workflow: its re-run resumes the failed"
+                " child execution in place, so 'input' belongs to the "
+                "child's failed task; resume the child execution instead"
+                % task_ex.name)
+        if task_ex.items_count is not None:
+            raise exc.Conflict(
+                "Task '%s' runs a sub-workflow for each item: resume each "
+                "failed child execution (PUT /v2/executions/<child id>)"
+                % task_ex.name)
+        failed = [c for c in db_api.child_executions(self.session,
+                                                     task_ex.id)
+                  if c.state == st.ERROR and c.accepted is not False]
+        if not failed:
+            raise exc.Conflict("Task '%s' has no failed child execution to "
+                               "resume" % task_ex.name)
+        child = failed[-1]
+        expanded = [(request, task_ex,
+                     dataclasses.replace(plan, child_id=child.id))]
+        for child_task in db_api.tasks_of(self.session, child.id,
+                                          states=[st.ERROR], full=True):
+            sub = requests.TaskResume(task=child_task.id, env=request.env)
+            sub_plan = strategies.plan(sub, self.snapshot(child_task))
+            expanded.extend(self.expand(sub, child_task, sub_plan))
+        return expanded
+
     # ---------------------------------------------------------- preparing
     def merged_env(self, task_ex, plan):
         params = self.step(task_ex.workflow_execution_id).wf_ex.params or {}
@@ -115,7 +152,9 @@ class Resumer:
         entry = {"task": task_ex.name, "task_execution_id": task_ex.id,
                  "workflow_execution_id": task_ex.workflow_execution_id,
                  "mode": plan.mode}
-        if plan.mode == requests.RERUN:
+        if plan.child_id:
+            entry["resumes_child_execution"] = plan.child_id
+        elif plan.mode == requests.RERUN:
             indices = plan.items if plan.items is not None else (None,)
             entry["items"] = list(plan.items) if plan.items is not None \
                 else None
@@ -188,6 +227,8 @@ class Resumer:
     def run(self, task_ex, plan, prepared):
         """Second phase: actions, publish, transitions."""
         step = self.step(task_ex.workflow_execution_id)
+        if plan.child_id:
+            return  # its child's failed tasks run again instead
         if plan.mode == requests.RERUN:
             indices = plan.items if plan.items is not None else (None,)
             db_api.reject_actions(self.session, task_ex.id,
@@ -264,13 +305,13 @@ def resume(uow, topics, wf_ex_id, resumes, comment=None, dry_run=False,
         task_ex = resumer.find_task(wf_ex, request.task)
         plan = strategies.plan(request, resumer.snapshot(task_ex),
                                resumes_execution)
-        targets.append((request, task_ex, plan))
+        targets.extend(resumer.expand(request, task_ex, plan))
     if dry_run:
         return {"dry_run": True, "execution_id": wf_ex.id,
                 "plan": [resumer.describe(t, p) for _, t, p in targets]}
     prepared = {}
     for _request, task_ex, plan in targets:
-        if plan.mode == requests.RERUN:
+        if plan.mode == requests.RERUN and not plan.child_id:
             indices = plan.items if plan.items is not None else (None,)
             prepared[task_ex.id] = {
                 i: resumer.rerun_input(task_ex, plan, i) for i in indices}

@@ -33,6 +33,8 @@ class Plan:
     item_inputs: dict = dataclasses.field(default_factory=dict)
     output: object = requests.NO_OUTPUT
     env: dict = None
+    # A sub-workflow task re-run by resuming its failed child in place.
+    child_id: str = None
 
     @property
     def injects(self):
