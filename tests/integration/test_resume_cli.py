@@ -10,6 +10,7 @@ import time
 
 from tests.integration import test_mistralclient_cli as base
 from tests.resume import helpers
+from tests.resume import test_with_items
 
 server = base.server  # the module-scoped live server fixture
 
@@ -74,3 +75,65 @@ def test_task_rerun_of_a_successful_task_is_refused(server, tmp_path):
     tasks = wait_task_state(server, ex["ID"], "t2", "SUCCESS")
     error = mistral_fails(server, "task-rerun", tasks["t2"]["ID"])
     assert "only a failed (ERROR) task" in error
+
+
+def mistral_resume(server, *args):
+    """Run our ``mistral-resume`` console script against the live server."""
+    done = subprocess.run(
+        [os.path.join(base.BIN, "mistral-resume"), "--os-mistral-url",
+         server["url"], *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, (args, done.stdout, done.stderr)
+    return done.stdout
+
+
+def test_task_rerun_resume_flag_reruns_failed_items(server, tmp_path):
+    wf_file = tmp_path / "items.yaml"
+    wf_file.write_text(test_with_items.ITEMS)
+    base.mistral(server, "workflow-create", str(wf_file), "-f", "json")
+    ex = base.mistral(server, "execution-create", "items_wf", "-f", "json")
+    base.wait_state(server, ex["ID"], ("ERROR",))
+    tasks = wait_task_state(server, ex["ID"], "each", "ERROR")
+    base.mistral(server, "task-rerun", "--resume", tasks["each"]["ID"],
+                 "-f", "json")
+    base.wait_state(server, ex["ID"], ("ERROR",))
+    actions = base.mistral(server, "action-execution-list",
+                           tasks["each"]["ID"], "-f", "json")
+    # 4 items; only the 2 failed ones ran again.
+    assert len(actions) == 6
+
+    # Then our CLI: the failed items with their own input, to SUCCESS.
+    out = mistral_resume(server, "workflow-resume", ex["ID"], "--task",
+                         "each", "--items", "1,3", "--item-input",
+                         '1={"size": 1}', "--item-input", '3={"size": 2}',
+                         "--comment", "sizes fixed", "-f", "json")
+    assert json.loads(out)["state"] == "RUNNING"
+    final = base.wait_state(server, ex["ID"], ("SUCCESS", "ERROR"))
+    assert final["State"] == "SUCCESS"
+    output = json.loads(base.mistral(server, "execution-get-output",
+                                     ex["ID"]))
+    assert output == {"sizes": [1, 1, 2, 2]}
+    shown = json.loads(mistral_resume(server, "execution-show", ex["ID"],
+                                      "-f", "json"))
+    assert "sizes fixed" in json.dumps(shown["comments"])
+
+
+def test_skip_with_output_through_our_cli(server, tmp_path):
+    wf_file = tmp_path / "chain.yaml"
+    wf_file.write_text(helpers.CHAIN.replace("chain:", "chain_skip:", 1))
+    base.mistral(server, "workflow-create", str(wf_file), "-f", "json")
+    ex = base.mistral(server, "execution-create", "chain_skip", "{}",
+                      '{"env": {"size": "bad"}}', "-f", "json")
+    base.wait_state(server, ex["ID"], ("ERROR",))
+    output_file = tmp_path / "out.json"
+    output_file.write_text('{"x": 1}')
+    plan = json.loads(mistral_resume(
+        server, "workflow-resume", ex["ID"], "--task", "t2", "--skip",
+        "--output", "@%s" % output_file, "--dry-run"))
+    assert plan["plan"][0]["injects_noop_task"] is True
+    mistral_resume(server, "workflow-resume", ex["ID"], "--task", "t2",
+                   "--skip", "--output", "@%s" % output_file)
+    final = base.wait_state(server, ex["ID"], ("SUCCESS", "ERROR"))
+    assert final["State"] == "SUCCESS"
+    output = json.loads(base.mistral(server, "execution-get-output",
+                                     ex["ID"]))
+    assert output == {"keys": ["x"], "last": {"x": 1}}
