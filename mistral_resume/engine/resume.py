@@ -18,6 +18,7 @@ from mistral_resume.engine import steps
 from mistral_resume.expressions import base as expr
 from mistral_resume.spec import models as spec_models
 from mistral_resume.workflow import data_flow
+from mistral_resume.workflow import joins as workflow_joins
 from mistral_resume.workflow import machines
 from mistral_resume.workflow import requests
 from mistral_resume.workflow import statuses as st
@@ -223,6 +224,24 @@ class Resumer:
         steps.set_state(self.session, machines.TASK, task_ex, target,
                         **values)
         task_ex.processed = False
+        self.reopen_joins(task_ex)
+
+    def reopen_joins(self, task_ex):
+        """Joins downstream that failed waiting for this task wait again.
+
+        Only the newest round of each join: the resumed task arrives there
+        (or, if it cannot, the join is decided again and fails again).
+        """
+        step = self.step(task_ex.workflow_execution_id)
+        for name in workflow_joins.affected_joins(step.wf_spec,
+                                                  task_ex.name):
+            rounds = db_api.join_tasks(self.session, step.wf_ex.id, name)
+            if rounds and rounds[-1].state == st.ERROR:
+                join = rounds[-1]
+                steps.set_state(self.session, machines.TASK, join,
+                                st.WAITING, state_info=None,
+                                finished_at=None)
+                join.processed = False
 
     def run(self, task_ex, plan, prepared):
         """Second phase: actions, publish, transitions."""

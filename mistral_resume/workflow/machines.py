@@ -62,6 +62,8 @@ TASK = Machine("task", {
     (st.PAUSED, st.CANCELLED): "its paused sub-workflow is cancelled",
     (st.ERROR, st.RUNNING): "an operator re-runs the failed task",
     (st.ERROR, st.SKIPPED): "an operator skips the failed task",
+    (st.ERROR, st.WAITING): "a join that failed for a missing inbound "
+                            "task waits again: that task is resumed",
 }, noops=frozenset({
     (st.RUNNING, st.RUNNING),
     (st.SUCCESS, st.SUCCESS),
