@@ -52,10 +52,11 @@ def main(argv=None):
         ax.set_ylim(bottom=0)
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
-    fig.suptitle("%s, %s cores, %s (medians; one run each on a shared, "
-                 "busy machine)" % (doc["machine"]["cpu"],
-                                    doc["machine"]["cores"],
-                                    doc["started"][:10]))
+    fig.suptitle("%s, %s cores, %s: medians of %d (main workloads) or %d "
+                 "(curve points) runs, shared busy machine"
+                 % (doc["machine"]["cpu"], doc["machine"]["cores"],
+                    doc["started"][:10], doc["config"]["repeat"],
+                    doc["config"]["curve_repeat"]))
     fig.tight_layout()
     fig.savefig(argv[1], dpi=100)
     return 0

@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """Where our time goes: py-spy on the embedded server during seq50.
 
-    python benchmarks/profile_engine.py [--runs 10] [--out DIR] [--svg]
+    python benchmarks/profile_engine.py [--runs 10] [--mode gil] [--svg]
+                                        [--workload seq50]
 
 Starts the embedded server, records it with ``py-spy record --nonblocking
---format raw`` (collapsed stacks, idle threads left out) while it runs
-seq50 ``--runs`` times, and prints the busy time per task: by package
-where the sample was taken (self), and by function of ours (inclusive).
-``--svg`` repeats the run to draw a flame graph. Needs ``py-spy`` in the
-environment (``pip install py-spy``) and permission to ptrace.
+--format raw`` (collapsed stacks) while it runs seq50 (or another
+sequential ``--workload``) ``--runs`` times
+(polled as the runner polls), and prints where each task's time goes: by
+package where the sample was taken (self), and by function of ours
+(inclusive). Shares of samples are scaled to the CPU the process used per
+task (``--mode gil``: only the thread holding the GIL is sampled, i.e.
+Python CPU; ``busy``: every running thread), or to the wall time per task
+(``idle``: waiting threads too). ``--svg`` repeats the run to draw a flame
+graph. Needs ``py-spy`` (``pip install py-spy``) and permission to ptrace.
 """
 import argparse
 import collections
@@ -86,13 +91,14 @@ def parse(lines):
     return stacks
 
 
-def summarise(stacks, rate, tasks, top=12):
-    ms = 1000.0 / rate / tasks  # one sample, in ms per task
+def summarise(stacks, ms_per_task, top=12):
+    """Sample shares, scaled so that all samples make ``ms_per_task``."""
     total = sum(c for _, c in stacks)
     self_area = collections.Counter()
     inclusive = collections.Counter()
     waiting = sum(c for f, c in stacks if f and idle(f))
     total -= waiting
+    ms = ms_per_task / max(total, 1)  # one sample, in ms per task
     for frames, count in stacks:
         if not frames or idle(frames):
             continue
@@ -101,8 +107,8 @@ def summarise(stacks, rate, tasks, top=12):
                            if "mistral_resume/" in p}:
             short = path.rsplit("mistral_resume/", 1)[1]
             inclusive["%s (%s)" % (func, short)] += count
-    out = ["samples: %d = %.2f ms of thread time per task (%d more of "
-           "idle pool threads left out)" % (total, total * ms, waiting),
+    out = ["%d samples = %.2f ms per task (%d samples of idle pool "
+           "threads left out)" % (total, ms_per_task, waiting),
            "", "self time by package (ms/task):"]
     out += ["  %7.2f  %5.1f%%  %s" % (c * ms, 100.0 * c / total, name)
             for name, c in self_area.most_common(top)]
@@ -112,26 +118,33 @@ def summarise(stacks, rate, tasks, top=12):
     return "\n".join(out)
 
 
-def record(service, runs, rate, out_path, fmt, with_idle=False):
+MODES = {"gil": ["--gil"], "busy": [], "idle": ["--idle"]}
+
+
+def record(service, args, out_path, fmt):
+    """Record ``args.runs`` runs; their walls and the CPU they took."""
     spy = shutil.which("py-spy") or os.path.join(
         os.path.dirname(sys.executable), "py-spy")
-    client = client_mod.Client(service.url, poll=0.002)
-    seq50 = workloads.get("seq50")
-    for text in seq50.workflows.values():
+    client = client_mod.Client(service.url, poll=args.poll)
+    work = workloads.get(args.workload)
+    for text in work.workflows.values():
         client.ensure_workflow(text)
-    seq50.run(client, service)  # warm up: first-request costs out
+    work.run(client, service)  # warm up: first-request costs out
     proc = subprocess.Popen(
-        [spy, "record", "--nonblocking", "--rate", str(rate), "--format",
-         fmt, "-o", out_path, "--pid", str(service.pid)]
-        + (["--idle"] if with_idle else []),
+        [spy, "record", "--nonblocking", "--rate", str(args.rate),
+         "--format", fmt, "-o", out_path, "--pid", str(service.pid)]
+        + MODES[args.mode],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(1.0)  # py-spy attaches
-    walls = [seq50.run(client, service)["seq50_s"] for _ in range(runs)]
+    cpu0 = services.cpu_seconds([service.pid])
+    walls = [work.run(client, service)[work.name + "_s"]
+             for _ in range(args.runs)]
+    cpu = services.cpu_seconds([service.pid]) - cpu0
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     if not os.path.exists(out_path):
         raise RuntimeError("py-spy wrote nothing: %s" % err.decode()[-500:])
-    return walls
+    return walls, cpu
 
 
 def main(argv=None):
@@ -139,31 +152,36 @@ def main(argv=None):
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--rate", type=int, default=250, help="samples/s")
     ap.add_argument("--out", default=".", help="directory for the output")
-    ap.add_argument("--idle", action="store_true",
-                    help="sample waiting threads too (I/O, locks): wall "
-                         "time rather than busy time")
+    ap.add_argument("--mode", choices=sorted(MODES), default="gil")
+    ap.add_argument("--workload", default="seq50",
+                    help="seqN or itemsN: what to run while recording")
+    ap.add_argument("--poll", type=float, default=0.002,
+                    help="seconds between polls, as the runner's --poll")
     ap.add_argument("--svg", action="store_true",
                     help="also draw a flame graph (a second recording)")
     args = ap.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    raw = os.path.join(args.out, "seq50-profile%s.txt"
-                       % ("-idle" if args.idle else ""))
+    raw = os.path.join(args.out, "%s-%s.txt" % (args.workload, args.mode))
     service = services.Ours().start()
     try:
-        walls = record(service, args.runs, args.rate, raw, "raw",
-                       args.idle)
+        walls, cpu = record(service, args, raw, "raw")
         if args.svg:
-            record(service, args.runs, args.rate,
-                   os.path.join(args.out, "seq50-profile.svg"), "flamegraph")
+            record(service, args,
+                   os.path.join(args.out, "%s-%s.svg"
+                                % (args.workload, args.mode)),
+                   "flamegraph")
     finally:
         service.stop()
     with open(raw) as f:
         stacks = parse(f)
-    wall = sorted(walls)[len(walls) // 2]
-    print("seq50 x %d under py-spy --nonblocking%s at %d Hz: median %.3f s "
-          "(%.2f ms per task)" % (args.runs, " --idle" if args.idle else "",
-                                  args.rate, wall, wall * 20.0))
-    print(summarise(stacks, args.rate, 50 * args.runs))
+    tasks = workloads.get(args.workload).size * args.runs
+    wall_ms = 1000.0 * sum(walls) / tasks
+    cpu_ms = 1000.0 * cpu / tasks
+    print("%s x %d, poll %g s, py-spy --nonblocking %s at %d Hz: "
+          "%.2f ms wall and %.2f ms server CPU per task"
+          % (args.workload, args.runs, args.poll, " ".join(MODES[args.mode]),
+             args.rate, wall_ms, cpu_ms))
+    print(summarise(stacks, wall_ms if args.mode == "idle" else cpu_ms))
     return 0
 
 
