@@ -111,10 +111,14 @@ def load(step_class, uow, topics, wf_ex_id):
     """
     cached = uow.steps.get(wf_ex_id)
     if cached is None:
-        wf_ex = db_api.get_execution(uow.session, wf_ex_id, with_spec=True)
-        cached = uow.steps[wf_ex_id] = step_class(
-            uow, wf_ex, spec_models.WorkflowSpec.from_dict(wf_ex.spec),
-            topics)
+        wf_ex = db_api.get_execution(uow.session, wf_ex_id)
+        spec = uow.specs.get(wf_ex_id) if uow.specs is not None else None
+        if spec is None:
+            # The spec column is deferred: read only when not cached.
+            spec = spec_models.WorkflowSpec.from_dict(wf_ex.spec)
+            if uow.specs is not None:
+                uow.specs.put(wf_ex_id, spec)
+        cached = uow.steps[wf_ex_id] = step_class(uow, wf_ex, spec, topics)
     return cached
 
 
@@ -164,6 +168,8 @@ def start(step_class, uow, topics, wf_def, wf_input, params, description="",
             parent_task.name, parent_task.id)
     uow.session.add(wf_ex)
     step = uow.steps[ex_id] = step_class(uow, wf_ex, wf_spec, topics)
+    if uow.specs is not None:
+        uow.specs.put(ex_id, wf_spec)
     try:
         wf_ex.context = data_flow.initial_context(wf_spec, checked_input,
                                                   step.lookup)

@@ -24,9 +24,11 @@ LOG = logging.getLogger(__name__)
 class UnitOfWork:
     """What a verb may touch: the session, the context, the outbox."""
 
-    def __init__(self, session, ctx):
+    def __init__(self, session, ctx, specs=None):
         self.session = session
         self.ctx = ctx
+        # Parsed specs shared across units of work (engine/specs.py).
+        self.specs = specs
         self._outbox = []
         self._after_commit = []
         # Jobs scheduled by this work: the local scheduler is woken for them.
@@ -70,7 +72,7 @@ class UnitOfWork:
 
 
 @contextlib.contextmanager
-def unit_of_work(db, sender, ctx, root_id=None):
+def unit_of_work(db, sender, ctx, root_id=None, specs=None):
     """A locked, committed unit of work whose messages are then sent.
 
     :raises: NotFound if ``root_id`` names no execution.
@@ -78,7 +80,7 @@ def unit_of_work(db, sender, ctx, root_id=None):
     with db.writing() as session:
         if root_id is not None:
             db_api.lock_root(session, root_id)
-        uow = UnitOfWork(session, ctx)
+        uow = UnitOfWork(session, ctx, specs)
         yield uow
         session.flush()
     if uow.messages:
