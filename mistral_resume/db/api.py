@@ -658,3 +658,22 @@ def find_environment(session, name, project_id):
     if not rows:
         raise exc.NotFound("Environment not found [name=%s]" % name)
     return rows[0]
+
+
+def find_workbook(session, name, namespace, project_id):
+    """The project's workbook ``name`` (or a public one).
+
+    :raises: NotFound.
+    """
+    model = models.Workbook
+    query = sa.select(model).where(model.name == name,
+                                   model.namespace == (namespace or ""))
+    if project_id is not None:
+        query = query.where(sa.or_(model.project_id == project_id,
+                                   model.scope == "public"))
+    rows = session.execute(query).scalars().all()
+    rows.sort(key=lambda r: r.project_id != project_id)
+    if not rows:
+        raise exc.NotFound("Workbook not found [name=%s, namespace=%s]"
+                           % (name, namespace or ""))
+    return rows[0]

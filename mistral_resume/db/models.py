@@ -75,6 +75,45 @@ class WorkflowDefinition(_Stamped, Base):
     checksum = sa.Column(sa.String(64), nullable=True)
 
 
+class Workbook(_Stamped, Base):
+    """A workbook document; its workflows and actions are rows of their
+    own, named ``<workbook>.<name>``."""
+
+    __tablename__ = "workbooks"
+    __table_args__ = (
+        sa.UniqueConstraint("name", "namespace", "project_id",
+                            name="uq_workbooks_name"),
+    )
+
+    name = sa.Column(sa.String(255), nullable=False)
+    namespace = sa.Column(sa.String(255), nullable=False, default="")
+    definition = sa.Column(LongText, nullable=False)
+    spec = orm.deferred(sa.Column(JsonType, nullable=False))
+    tags = sa.Column(JsonType, nullable=True)
+    scope = sa.Column(sa.String(16), nullable=False, default="private")
+
+
+class ActionDefinition(_Stamped, Base):
+    """An ad hoc action: a ``base`` action with ``base-input``."""
+
+    __tablename__ = "action_definitions"
+    __table_args__ = (
+        sa.UniqueConstraint("name", "namespace", "project_id",
+                            name="uq_action_definitions_name"),
+    )
+
+    name = sa.Column(sa.String(255), nullable=False)
+    namespace = sa.Column(sa.String(255), nullable=False, default="")
+    definition = sa.Column(LongText, nullable=True)
+    spec = sa.Column(JsonType, nullable=False)
+    input = sa.Column(sa.Text, nullable=True)
+    description = sa.Column(sa.Text, nullable=True)
+    tags = sa.Column(JsonType, nullable=True)
+    scope = sa.Column(sa.String(16), nullable=False, default="private")
+    # The workbook that defined it (None: a standalone ad hoc action).
+    workbook_name = sa.Column(sa.String(255), nullable=True)
+
+
 class WorkflowExecution(_Stamped, Base):
     __tablename__ = "workflow_executions"
 
@@ -185,6 +224,9 @@ class ActionExecution(_Stamped, Base):
     tags = sa.Column(JsonType, nullable=True)
     description = sa.Column(sa.String(255), nullable=True)
     params = sa.Column(JsonType, nullable=True)
+    # An ad hoc action's ``output`` transforms, innermost first, applied to
+    # the base action's result when it completes (None: a plain action).
+    adhoc_outputs = sa.Column(JsonType, nullable=True)
 
 
 class Outbox(Base):

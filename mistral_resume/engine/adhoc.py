@@ -26,20 +26,27 @@ import numbers
 from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
 from mistral_resume.db import models
+from mistral_resume.engine import action_defs
 from mistral_resume.executor import registry
 from mistral_resume.workflow import machines
 from mistral_resume.workflow import statuses as st
 
-# What the engine decided for one request.
+# What the engine decided for one request. ``name``/``input`` are the
+# row's, ``base``/``base_input`` what the executor runs (they differ for
+# an ad hoc action definition, whose ``outputs`` apply to the result).
 Run = collections.namedtuple(
-    "Run", "name input params run_sync save_result timeout schedule")
+    "Run", "name input params run_sync save_result timeout schedule "
+           "base base_input outputs")
 
 # Seconds the engine waits beyond the action's own time limit.
 CALL_MARGIN = 5
 
 
-def plan(name, action_input, params):
+def plan(name, action_input, params, expansion=None):
     """Check the request and decide how it runs.
+
+    ``expansion``: ``action_defs.expand``'s answer when ``name`` is an ad
+    hoc action definition.
 
     :raises: InputError (400): unknown action, bad input or params, or
         ``run_sync`` for an asynchronous action.
@@ -53,13 +60,19 @@ def plan(name, action_input, params):
         raise exc.InputError("Invalid params: 'timeout' must be a positive "
                              "number of seconds, got %r" % (timeout,))
     action_input = dict(action_input or {})
-    action = registry.instantiate(name, action_input)
+    base, base_input, outputs = name, action_input, None
+    if expansion is not None:
+        name = expansion.name
+        base, base_input = expansion.base, expansion.base_input
+        outputs = expansion.outputs
+    action = registry.instantiate(base, base_input)
     is_sync = getattr(action, "is_sync", lambda: True)()
     if run_sync and not is_sync:
         raise exc.InputError("Action does not support synchronous "
                              "execution.")
     return Run(name, action_input, params, run_sync, save_result, timeout,
-               schedule=not run_sync and (save_result or not is_sync))
+               schedule=not run_sync and (save_result or not is_sync),
+               base=base, base_input=base_input, outputs=outputs)
 
 
 def _flag(params, key):
@@ -82,7 +95,7 @@ def create(uow, run, description=None):
         workflow_execution_id=None, root_execution_id=None,
         project_id=uow.ctx.project_id, state=st.RUNNING, input=run.input,
         params=run.params, description=description, accepted=True,
-        attempt=1)
+        attempt=1, adhoc_outputs=run.outputs)
     uow.session.add(ax)
     uow.session.flush()
     return ax
@@ -90,8 +103,8 @@ def create(uow, run, description=None):
 
 def payload(run, ax_id, executor_timeout=None):
     """The executor's ``run_action`` arguments."""
-    return {"action_ex_id": ax_id, "action_name": run.name,
-            "action_input": run.input,
+    return {"action_ex_id": ax_id, "action_name": run.base,
+            "action_input": run.base_input,
             "execution": {"action_execution_id": ax_id},
             "timeout": run.timeout or executor_timeout}
 
@@ -116,6 +129,8 @@ def complete(uow, ax_id, result, project_id=None):
     :raises: NotFound.
     """
     ax = db_api.lock_action_execution(uow.session, ax_id, project_id)
+    if ax.adhoc_outputs:
+        result = action_defs.transform(ax.adhoc_outputs, result)
     failed = result.get("error") is not None
     state = st.ERROR if failed else st.SUCCESS
     if machines.apply(machines.ACTION, ax.state, state):
@@ -130,6 +145,8 @@ def complete(uow, ax_id, result, project_id=None):
 
 def unsaved(run, description, result):
     """What Mistral answers for a run it does not store: no id."""
+    if run.outputs:
+        result = action_defs.transform(run.outputs, result)
     failed = result.get("error") is not None
     return {"id": None, "name": run.name, "description": description,
             "input": run.input, "params": run.params,

@@ -41,29 +41,37 @@ def save(uow, definition, namespace, scope, known_action, update=False):
 
     :raises: DSLParsingError (400), DuplicateEntry (409).
     """
-    rows = []
     checksum = hashlib.sha256(definition.encode()).hexdigest()
-    for wf_spec in _rows_for(uow, definition, known_action):
-        row = _existing(uow.session, wf_spec.name, namespace or "",
-                        uow.ctx.project_id)
-        if row is not None and not update:
-            raise exc.DuplicateEntry(
-                "Workflow '%s' already exists in namespace '%s'"
-                % (wf_spec.name, namespace or ""))
-        if row is None:
-            row = models.WorkflowDefinition(
-                id=models.new_id(), name=wf_spec.name,
-                namespace=namespace or "", project_id=uow.ctx.project_id)
-            uow.session.add(row)
-        row.definition = definition
-        row.spec = wf_spec.to_dict()
-        row.input = input_signature(wf_spec)
-        row.tags = list(wf_spec.tags or [])
-        row.scope = scope or row.scope or "private"
-        row.checksum = checksum
-        rows.append(row)
+    rows = [store(uow, wf_spec, wf_spec.name, definition, namespace, scope,
+                  checksum, update)
+            for wf_spec in _rows_for(uow, definition, known_action)]
     db_api.flush_or_conflict(uow.session, "Workflow definition")
     return rows
+
+
+def store(uow, wf_spec, name, definition, namespace, scope, checksum,
+          update):
+    """One workflow row named ``name`` (a workbook's: ``<wb>.<wf>``).
+
+    :raises: DuplicateEntry (409) when it exists and not ``update``.
+    """
+    row = _existing(uow.session, name, namespace or "", uow.ctx.project_id)
+    if row is not None and not update:
+        raise exc.DuplicateEntry(
+            "Workflow '%s' already exists in namespace '%s'"
+            % (name, namespace or ""))
+    if row is None:
+        row = models.WorkflowDefinition(
+            id=models.new_id(), name=name, namespace=namespace or "",
+            project_id=uow.ctx.project_id)
+        uow.session.add(row)
+    row.definition = definition
+    row.spec = wf_spec.to_dict()
+    row.input = input_signature(wf_spec)
+    row.tags = list(wf_spec.tags or [])
+    row.scope = scope or row.scope or "private"
+    row.checksum = checksum
+    return row
 
 
 def delete(uow, identifier, namespace):

@@ -11,6 +11,7 @@ import oslo_messaging as messaging
 
 from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
+from mistral_resume.engine import action_defs
 from mistral_resume.engine import adhoc
 from mistral_resume.engine import definitions
 from mistral_resume.engine import environments
@@ -18,9 +19,10 @@ from mistral_resume.engine import executions
 from mistral_resume.engine import idempotency
 from mistral_resume.engine import policies
 from mistral_resume.engine import resume
+from mistral_resume.engine import specs
 from mistral_resume.engine import uow
 from mistral_resume.engine import views
-from mistral_resume.executor import registry
+from mistral_resume.engine import workbooks
 from mistral_resume.workflow import requests
 from mistral_resume.workflow import statuses as st
 
@@ -32,13 +34,14 @@ Topics = collections.namedtuple("Topics", "engine executor")
 class EngineManager:
     """Serves the verbs of ``rpcapi.EngineClient`` (version 1.0)."""
 
-    target = messaging.Target(version="1.3")
+    target = messaging.Target(version="1.4")
 
     def __init__(self, db, sender, topics, executor_timeout=60,
                  wake_scheduler=None):
         self._db = db
         self._sender = sender
         self._topics = topics
+        self._specs = specs.SpecCache()
         # Called after a unit of work that scheduled jobs.
         self._wake_scheduler = wake_scheduler
         # An ad hoc run_sync waits this long for an action without its own
@@ -47,7 +50,8 @@ class EngineManager:
 
     @contextlib.contextmanager
     def _work(self, ctx, root_id=None):
-        with uow.unit_of_work(self._db, self._sender, ctx, root_id) as w:
+        with uow.unit_of_work(self._db, self._sender, ctx, root_id,
+                              self._specs) as w:
             yield w
         if w.jobs and self._wake_scheduler is not None:
             self._wake_scheduler()
@@ -62,13 +66,13 @@ class EngineManager:
                          scope="private"):
         with self._work(ctx) as w:
             rows = definitions.save(w, definition, namespace, scope,
-                                    registry.has)
+                                    _known(w, namespace))
             return [views.as_dict(r) for r in rows]
 
     def update_workflows(self, ctx, definition, namespace="", scope=None):
         with self._work(ctx) as w:
             rows = definitions.save(w, definition, namespace, scope,
-                                    registry.has, update=True)
+                                    _known(w, namespace), update=True)
             return [views.as_dict(r) for r in rows]
 
     def delete_workflow(self, ctx, identifier, namespace=""):
@@ -140,7 +144,13 @@ class EngineManager:
         Awaited runs take two units of work around an executor ``call``
         (nothing stays locked while the action runs).
         """
-        run = adhoc.plan(name, action_input, params)
+        with self._db.reading() as session:
+            expansion = action_defs.expand(
+                session, name, dict(action_input or {}), dict, lambda: None,
+                "", ctx.project_id)
+        if expansion.outputs is None:
+            expansion = None  # a registered action (or an unknown name)
+        run = adhoc.plan(name, action_input, params, expansion)
         if run.schedule:
             with self._work(ctx) as w:
                 return views.as_dict(adhoc.schedule(w, self._topics, run,
@@ -195,6 +205,38 @@ class EngineManager:
             step.on_action_complete(ax, result)
             return views.as_dict(ax)
 
+    def create_actions(self, ctx, definition, namespace="", scope="private"):
+        with self._work(ctx) as w:
+            rows = action_defs.save(w, definition, namespace, scope,
+                                    _known(w, namespace))
+            return [views.as_dict(r) for r in rows]
+
+    def update_actions(self, ctx, definition, namespace="", scope=None):
+        with self._work(ctx) as w:
+            rows = action_defs.save(w, definition, namespace, scope,
+                                    _known(w, namespace), update=True)
+            return [views.as_dict(r) for r in rows]
+
+    def delete_action(self, ctx, name, namespace=""):
+        with self._work(ctx) as w:
+            action_defs.delete(w, name, namespace)
+
+    # ------------------------------------------------------------ workbooks
+    def create_workbook(self, ctx, definition, namespace="",
+                        scope="private"):
+        with self._work(ctx) as w:
+            return views.as_dict(workbooks.save(
+                w, definition, namespace, scope, _known(w, namespace)))
+
+    def update_workbook(self, ctx, definition, namespace="", scope=None):
+        with self._work(ctx) as w:
+            return views.as_dict(workbooks.save(
+                w, definition, namespace, scope, _known(w, namespace),
+                update=True))
+
+    def delete_workbook(self, ctx, name, namespace=""):
+        with self._work(ctx) as w:
+            workbooks.delete(w, name, namespace)
 
     # --------------------------------------------------------- environments
     def create_environment(self, ctx, name, values):
@@ -248,6 +290,10 @@ def _once(work, key, dry_run, method, payload, run):
     result = run()
     idempotency.record(work.session, project, key, digest, result)
     return result
+
+
+def _known(work, namespace):
+    return action_defs.known(work.session, namespace, work.ctx.project_id)
 
 
 def _project_filter(ctx):

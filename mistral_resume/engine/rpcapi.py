@@ -9,13 +9,15 @@ added, the major when one is removed or changes meaning):
 * 1.1 - resume_execution, resume_task (re-run / skip failed tasks)
 * 1.2 - run_action (Mistral's ad hoc action run)
 * 1.3 - create_environment, update_environment, delete_environment
+* 1.4 - create_workbook, update_workbook, delete_workbook,
+        create_actions, update_actions, delete_action (ad hoc actions)
 """
 import oslo_messaging as messaging
 
 from mistral_resume import context
 from mistral_resume.engine import adhoc
 
-VERSION = "1.3"
+VERSION = "1.4"
 
 
 def get_transport(conf):
@@ -150,6 +152,52 @@ class EngineClient:
         :returns: the action execution dict. :raises: NotFound, Conflict."""
         return self._call(ctx, "complete_action", action_ex_id=action_ex_id,
                           state=state, output=output)
+
+    # ----------------------------------------------------- ad hoc actions
+    def create_actions(self, ctx, definition, namespace="", scope="private"):
+        """Create the ad hoc actions of an actions document.
+
+        :returns: list of action definition dicts.
+        :raises: DSLParsingError (400), DuplicateEntry (409)."""
+        return self._call(ctx, "create_actions", definition=definition,
+                          namespace=namespace, scope=scope)
+
+    def update_actions(self, ctx, definition, namespace="", scope=None):
+        """Replace existing standalone ad hoc actions.
+
+        :returns: list of dicts.
+        :raises: DSLParsingError (400), NotFound, DuplicateEntry (409)."""
+        return self._call(ctx, "update_actions", definition=definition,
+                          namespace=namespace, scope=scope)
+
+    def delete_action(self, ctx, name, namespace=""):
+        """:raises: NotFound, InputError (a system or workbook action)."""
+        return self._call(ctx, "delete_action", name=name,
+                          namespace=namespace)
+
+    # ------------------------------------------------------------ workbooks
+    def create_workbook(self, ctx, definition, namespace="", scope="private"):
+        """Create a workbook, its workflows and its ad hoc actions.
+
+        :returns: the workbook dict.
+        :raises: DSLParsingError (400), DuplicateEntry (409)."""
+        return self._call(ctx, "create_workbook", definition=definition,
+                          namespace=namespace, scope=scope)
+
+    def update_workbook(self, ctx, definition, namespace="", scope=None):
+        """Replace a workbook's document, workflows and actions.
+
+        :returns: the workbook dict.
+        :raises: DSLParsingError (400), NotFound, DuplicateEntry (409)."""
+        return self._call(ctx, "update_workbook", definition=definition,
+                          namespace=namespace, scope=scope)
+
+    def delete_workbook(self, ctx, name, namespace=""):
+        """Delete a workbook with its workflows and actions.
+
+        :raises: NotFound."""
+        return self._call(ctx, "delete_workbook", name=name,
+                          namespace=namespace)
 
     # --------------------------------------------------------- environments
     def create_environment(self, ctx, name, values):

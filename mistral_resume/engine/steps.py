@@ -10,6 +10,7 @@ import logging
 from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
 from mistral_resume.db import models
+from mistral_resume.engine import action_defs
 from mistral_resume.engine import items
 from mistral_resume.engine import joins
 from mistral_resume.engine import lifecycle
@@ -160,24 +161,43 @@ class Step(lifecycle.Lifecycle):
 
     def schedule_action(self, task_ex, action_name, action_input,
                         item_index=None, attempt=1):
+        """Create the action execution and send it to an executor after
+        commit; an ad hoc action is expanded to its base here, and one
+        that cannot be (bad input) fails at once."""
+        error = None
+        try:
+            run = action_defs.expand(
+                self.session, action_name, action_input,
+                lambda: task_ex.in_context,
+                lambda: self.lookup.with_task(lookups.task_view(task_ex)),
+                self.wf_ex.workflow_namespace, self.wf_ex.project_id,
+                self.wf_ex.name, self.wf_spec.name)
+        except (exc.InputError, exc.ExpressionError) as e:
+            run = action_defs.Expansion(action_name, action_name,
+                                        action_input, None)
+            error = str(e)
         ax = models.ActionExecution(
-            id=models.new_id(), name=action_name,
+            id=models.new_id(), name=run.name,
             task_execution_id=task_ex.id,
             workflow_execution_id=self.wf_ex.id,
             root_execution_id=task_ex.root_execution_id,
             workflow_name=self.wf_ex.name, task_name=task_ex.name,
             project_id=self.wf_ex.project_id, state=st.RUNNING,
             input=action_input, accepted=True, item_index=item_index,
-            attempt=attempt)
+            attempt=attempt, adhoc_outputs=run.outputs)
         self.session.add(ax)
         if item_index is not None and (task_ex.items_started or 0) <= (
                 item_index):
             # An item started out of the sweep (a re-run of items never
             # started): the sweep does not start it again.
             task_ex.items_started = item_index + 1
+        if error is not None:
+            self.session.flush()
+            self.on_action_complete(ax, {"data": None, "error": error})
+            return ax
         self.uow.send(self.topics.executor, "run_action",
-                      action_ex_id=ax.id, action_name=action_name,
-                      action_input=action_input,
+                      action_ex_id=ax.id, action_name=run.base,
+                      action_input=run.base_input,
                       execution={"workflow_execution_id": self.wf_ex.id,
                                  "task_execution_id": task_ex.id,
                                  "task_name": task_ex.name,
@@ -188,6 +208,9 @@ class Step(lifecycle.Lifecycle):
     # ---------------------------------------------------------- completing
     def on_action_complete(self, ax, result):
         """Record an executor's ``{"data", "error"}`` and move the task on."""
+        if ax.adhoc_outputs:
+            result = action_defs.transform(ax.adhoc_outputs, result,
+                                           self.lookup)
         failed = result.get("error") is not None
         state = st.ERROR if failed else st.SUCCESS
         output = ({"result": result.get("error")} if failed
@@ -214,9 +237,18 @@ class Step(lifecycle.Lifecycle):
             return
         policies.on_result(self, task_ex, state, result, state_info)
 
+    def task_spec(self, task_ex):
+        """The task's spec: the workflow's own (parsed once per process),
+        unless the row carries an ad hoc one (an injected noop)."""
+        if task_ex.injected_for is None:
+            spec = self.wf_spec.tasks.get(task_ex.name)
+            if spec is not None:
+                return spec
+        return spec_models.TaskSpec.from_dict(task_ex.spec)
+
     def complete_task(self, task_ex, state, result, state_info=None,
                       published=None):
-        task_spec = spec_models.TaskSpec.from_dict(task_ex.spec)
+        task_spec = self.task_spec(task_ex)
         view = dict(lookups.task_view(task_ex), result=result, state=state,
                     state_info=state_info)
         if published is None:
@@ -256,7 +288,7 @@ class Step(lifecycle.Lifecycle):
 
     def process(self, task_ex):
         """Follow the transitions of a finished task (once)."""
-        task_spec = spec_models.TaskSpec.from_dict(task_ex.spec)
+        task_spec = self.task_spec(task_ex)
         data = data_flow.outbound(task_ex.in_context, task_ex.published)
         view = lookups.task_view(task_ex)
         task_ex.processed = True
@@ -314,7 +346,7 @@ class Step(lifecycle.Lifecycle):
             self.succeed_workflow()
 
     def error_handled(self, task_ex):
-        spec = spec_models.TaskSpec.from_dict(task_ex.spec)
+        spec = self.task_spec(task_ex)
         data = data_flow.outbound(task_ex.in_context, task_ex.published)
         try:
             return conductor.error_handled(

@@ -14,6 +14,7 @@ from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
 from mistral_resume.engine import items
 from mistral_resume.engine import lookups
+from mistral_resume.engine import workbooks
 from mistral_resume.expressions import base as expr
 from mistral_resume.workflow import statuses as st
 
@@ -34,6 +35,21 @@ def find_definition(session, name, namespace, project_id):
     return db_api.find_workflow_definition(session, name, "", project_id)
 
 
+def _find_local(step, name):
+    """``name`` as the parent sees it: a workbook's sibling first."""
+    parent = step.wf_ex
+    names = workbooks.local_names(name, parent.name, step.wf_spec.name)
+    for candidate in names[:-1]:
+        try:
+            return find_definition(step.session, candidate,
+                                   parent.workflow_namespace,
+                                   parent.project_id)
+        except exc.NotFound:
+            pass
+    return find_definition(step.session, names[-1],
+                           parent.workflow_namespace, parent.project_id)
+
+
 def start(step, task_ex, task_spec, wf_input, data, item_index=None):
     """Start a child execution for ``task_ex``; fail the task if it cannot.
 
@@ -43,9 +59,7 @@ def start(step, task_ex, task_spec, wf_input, data, item_index=None):
     parent = step.wf_ex
     try:
         name = expr.evaluate(task_spec.workflow, data, lookup)
-        wf_def = find_definition(step.session, name,
-                                 parent.workflow_namespace,
-                                 parent.project_id)
+        wf_def = _find_local(step, name)
         params = {"env": (parent.params or {}).get("env") or {},
                   "namespace": parent.workflow_namespace or "",
                   "task_name": task_ex.name,

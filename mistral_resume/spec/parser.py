@@ -6,6 +6,9 @@ Two document forms, as Mistral accepts them:
 - workbook: ``version``, ``name`` (a string), ``description``, ``tags``,
   ``workflows: {name: {workflow}}``, ``actions: {name: {ad hoc action}}``.
 
+and, for ``POST /v2/actions`` (``parse_actions``), an actions document:
+``version: '2.0'`` and any number of ``name: {ad hoc action}``.
+
 The YAML dialect is Mistral's (mistral/utils/safe_yaml.py): anchors and
 aliases are not YAML syntax there, ``&x`` and ``*x`` are plain text, so no
 alias expansion (and no "billion laughs") can happen; ``@`` may start plain
@@ -275,6 +278,49 @@ def _workbook(text, node, data, lines, known_action):
                            tags=list(data.get("tags", [])))
 
 
+def _text(text):
+    if isinstance(text, bytes):
+        try:
+            return text.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise _invalid("Invalid YAML: not UTF-8 text (%s)" % e)
+    return text
+
+
+def parse_actions(text, known_action=None):
+    """Parse a standalone ad hoc actions document (``POST /v2/actions``):
+    ``version: '2.0'`` and any number of ``name: {ad hoc action}``.
+
+    :returns: ``{name: models.ActionSpec}`` in document order.
+    :raises: exceptions.DSLParsingError, saying where.
+    """
+    text = _text(text)
+    try:
+        node, data = _load(text)
+        if data is None:
+            raise _invalid("Invalid document: it is empty")
+        lines = _line_map(node)
+        if not isinstance(data, dict):
+            raise _invalid("Invalid document: expected a mapping with "
+                           "'version' and actions (line 1)")
+        data = _as_json(data, (), lines)
+        _check_version(data, lines)
+        items = _named(data)
+        if not items:
+            raise _invalid("Invalid document: it has no action")
+        actions = {}
+        for name, action_data in items:
+            _check_name("action", name, (), lines)
+            try:
+                actions[name] = builder.build_action(name, action_data,
+                                                     known_action)
+            except schema.SpecError as e:
+                raise _invalid(_where("action", name, e, (name,), lines))
+        return actions
+    except RecursionError:
+        raise _invalid("Invalid document: nested too deeply")
+
+
 def parse_document(text, known_action=None):
     """Parse and validate a workflow language v2 document.
 
@@ -285,11 +331,7 @@ def parse_document(text, known_action=None):
     :returns: ``models.Document``.
     :raises: exceptions.DSLParsingError, saying where.
     """
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise _invalid("Invalid YAML: not UTF-8 text (%s)" % e)
+    text = _text(text)
     try:
         node, data = _load(text)
         if data is None:

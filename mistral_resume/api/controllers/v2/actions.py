@@ -1,8 +1,11 @@
-"""``/v2/actions``: the actions the executor's registry offers (read only).
+"""``/v2/actions``: the actions the executor's registry offers, and ad hoc
+actions (a workbook's, or standalone ones written here as YAML).
 
 Actions are not rows: the list is sorted, filtered and paged here, with the
 action's name as the marker, as Mistral does since its action providers.
 """
+import json
+
 import pecan
 from pecan import rest
 from wsme import types as wtypes
@@ -10,18 +13,86 @@ from wsme import types as wtypes
 from mistral_resume.api import hooks
 from mistral_resume.api.types import actions as types
 from mistral_resume.api.types import base
+from mistral_resume.db import api as db_api
+from mistral_resume.db import models
 from mistral_resume import exceptions as exc
 from mistral_resume.executor import registry
 
 
+def _definition():
+    try:
+        text = pecan.request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise exc.InputError("The action definition is not UTF-8 text")
+    if not text or not text.strip():
+        raise exc.InputError("The action definition is empty")
+    return text
+
+
+def _scope_param(default):
+    scope = pecan.request.GET.get("scope") or default
+    if scope is not None and scope not in ("private", "public"):
+        raise exc.InputError("Scope must be one of the following: private, "
+                             "public; actual: %s" % scope)
+    return scope
+
+
+def _json_list(rows, status=200):
+    pecan.response.status = status
+    pecan.response.content_type = "application/json"
+    return json.dumps({"actions": [
+        types.Action.from_dict(dict(r, is_system=False, id=r["name"]))
+        .as_json()
+        for r in rows]})
+
+
 class ActionsController(rest.RestController):
+    @pecan.expose()
+    def _route(self, args, request=None):
+        request = request or pecan.request
+        if request.method in ("POST", "PUT"):
+            # The YAML doors answer JSON to any Accept.
+            request.environ["HTTP_ACCEPT"] = "*/*"
+        return super()._route(args, request)
+
+    @pecan.expose(content_type="application/json")
+    def post(self):
+        """Create the ad hoc actions of the document: 201 ``{"actions"}``.
+
+        :raises: DSLParsingError (400), DuplicateEntry (409).
+        """
+        rows = pecan.request.engine.create_actions(
+            pecan.request.context, _definition(),
+            namespace=pecan.request.GET.get("namespace") or "",
+            scope=_scope_param("private"))
+        return _json_list(rows, status=201)
+
+    @pecan.expose(content_type="application/json")
+    def put(self):
+        """Replace the document's (standalone) ad hoc actions.
+
+        :raises: DSLParsingError (400), NotFound, DuplicateEntry (409).
+        """
+        rows = pecan.request.engine.update_actions(
+            pecan.request.context, _definition(),
+            namespace=pecan.request.GET.get("namespace") or "",
+            scope=_scope_param(None))
+        return _json_list(rows)
+
+    @hooks.expose(None, wtypes.text, wtypes.text, status_code=204)
+    def delete(self, identifier, namespace=""):
+        """:raises: NotFound, InputError (a system or workbook action)."""
+        pecan.request.engine.delete_action(pecan.request.context,
+                                           identifier,
+                                           namespace=namespace or "")
+
     @hooks.expose(types.Action, wtypes.text, wtypes.text)
     def get(self, identifier, namespace=""):
         """``/v2/actions/{name}[/{namespace}]``.
 
         :raises: NotFound.
         """
-        for data in registry.list_actions():
+        for data in _all_actions():
             if identifier in (data.get("id"), data["name"]):
                 return types.Action.from_dict(data)
         raise exc.NotFound("Action not found [name=%s, namespace=%s]"
@@ -47,8 +118,7 @@ class ActionsController(rest.RestController):
             "scope": base.parse_filter("scope", scope),
             "namespace": base.parse_filter("namespace", namespace),
         }
-        items = [types.Action.from_dict(data)
-                 for data in registry.list_actions()]
+        items = [types.Action.from_dict(data) for data in _all_actions()]
         items = [a for a in items if _matches(a, wanted)]
         sort = list(zip(query.sort_keys, query.sort_dirs, strict=True))
         for key, direction in reversed(sort):
@@ -63,6 +133,24 @@ class ActionsController(rest.RestController):
         items = [a.only(query.fields) for a in items[:query.limit]]
         # An action's id is its name: the marker of the next page.
         return types.Actions.build(items, query, pecan.request.path_url)
+
+
+def _all_actions():
+    """Registered actions, then the project's (and public) ad hoc ones."""
+    ctx = pecan.request.context
+    model = models.ActionDefinition
+    with pecan.request.db.reading() as session:
+        rows = db_api.list_rows(session, model, None,
+                                hooks.list_scope(ctx))
+        adhoc = [{"name": r.name, "namespace": r.namespace,
+                  "is_system": False, "input": r.input,
+                  "description": r.description, "tags": r.tags,
+                  "definition": r.definition, "scope": r.scope,
+                  "project_id": r.project_id,
+                  "created_at": base.wire_datetime(r.created_at),
+                  "updated_at": base.wire_datetime(r.updated_at)}
+                 for r in rows]
+    return registry.list_actions() + adhoc
 
 
 def _matches(action, wanted):

@@ -7,6 +7,7 @@ from mistral_resume.api.controllers.v2 import actions
 from mistral_resume.api.controllers.v2 import environments
 from mistral_resume.api.controllers.v2 import executions
 from mistral_resume.api.controllers.v2 import tasks
+from mistral_resume.api.controllers.v2 import workbooks
 from mistral_resume.api.controllers.v2 import workflows
 from mistral_resume.api import hooks
 from mistral_resume.api.types import base
@@ -23,6 +24,7 @@ class Controller:
     action_executions = action_executions.ActionExecutionsController()
     actions = actions.ActionsController()
     environments = environments.EnvironmentsController()
+    workbooks = workbooks.WorkbooksController()
 
     @hooks.expose(RootResource)
     def index(self):

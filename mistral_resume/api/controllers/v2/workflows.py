@@ -16,7 +16,7 @@ from mistral_resume.api.types import workflows as types
 from mistral_resume.db import api as db_api
 from mistral_resume.db import models
 from mistral_resume import exceptions as exc
-from mistral_resume.executor import registry
+from mistral_resume.engine import action_defs
 from mistral_resume.spec import parser
 
 
@@ -48,9 +48,13 @@ class ValidationController(rest.RestController):
     @pecan.expose(content_type="application/json")
     def post(self):
         """``{"valid": bool, "error": str or null}``; writes nothing."""
+        ctx = pecan.request.context
+        namespace = pecan.request.GET.get("namespace") or ""
         try:
-            document = parser.parse_document(_definition(),
-                                             known_action=registry.has)
+            with pecan.request.db.reading() as session:
+                document = parser.parse_document(
+                    _definition(), known_action=action_defs.known(
+                        session, namespace, ctx.project_id))
         except exc.InputError as e:
             return _json_response({"valid": False, "error": e.message})
         if not document.workflows:
@@ -149,7 +153,8 @@ def _check_single(definition, name):
     The engine updates by name, so a document defining another name (a
     rename, in Mistral) would create a second workflow instead.
     """
-    document = parser.parse_document(definition, known_action=registry.has)
+    # Only the names matter here: the engine checks the actions.
+    document = parser.parse_document(definition)
     names = list(document.workflows)
     if names != [name]:
         raise exc.InputError(

@@ -100,6 +100,41 @@ def _environments():
     _index("environments", "project_id")
 
 
+def _workbooks():
+    op.create_table(
+        "workbooks",
+        sa.Column("name", sa.String(255), nullable=False),
+        sa.Column("namespace", sa.String(255), nullable=False),
+        sa.Column("definition", LONG_TEXT, nullable=False),
+        sa.Column("spec", JSON_TEXT, nullable=False),
+        sa.Column("tags", JSON_TEXT, nullable=True),
+        sa.Column("scope", sa.String(16), nullable=False),
+        *_stamped(),
+        sa.UniqueConstraint("name", "namespace", "project_id",
+                            name="uq_workbooks_name"),
+    )
+    _index("workbooks", "project_id")
+
+
+def _action_definitions():
+    op.create_table(
+        "action_definitions",
+        sa.Column("name", sa.String(255), nullable=False),
+        sa.Column("namespace", sa.String(255), nullable=False),
+        sa.Column("definition", LONG_TEXT, nullable=True),
+        sa.Column("spec", JSON_TEXT, nullable=False),
+        sa.Column("input", sa.Text, nullable=True),
+        sa.Column("description", sa.Text, nullable=True),
+        sa.Column("tags", JSON_TEXT, nullable=True),
+        sa.Column("scope", sa.String(16), nullable=False),
+        sa.Column("workbook_name", sa.String(255), nullable=True),
+        *_stamped(),
+        sa.UniqueConstraint("name", "namespace", "project_id",
+                            name="uq_action_definitions_name"),
+    )
+    _index("action_definitions", "project_id")
+
+
 def _workflow_definitions():
     op.create_table(
         "workflow_definitions",
@@ -218,6 +253,7 @@ def _action_executions():
         sa.Column("tags", JSON_TEXT, nullable=True),
         sa.Column("description", sa.String(255), nullable=True),
         sa.Column("params", JSON_TEXT, nullable=True),
+        sa.Column("adhoc_outputs", JSON_TEXT, nullable=True),
         *_stamped(),
     )
     _index("action_executions", "project_id")
@@ -235,6 +271,8 @@ _TABLES = (
     ("outbox", _outbox),
     ("scheduled_jobs", _scheduled_jobs),
     ("environments", _environments),
+    ("workbooks", _workbooks),
+    ("action_definitions", _action_definitions),
     ("workflow_definitions", _workflow_definitions),
     ("workflow_executions", _workflow_executions),
     ("task_executions", _task_executions),

@@ -1,0 +1,139 @@
+"""``/v2/workbooks``: a workbook document as YAML in, JSON out.
+
+Thin: a write is one engine RPC (which also writes the workbook's
+workflows ``<workbook>.<name>`` and ad hoc actions), a read one
+repository read. POST and PUT take the document as a text/plain body and
+answer JSON whatever the Accept header says, as ``/v2/workflows`` does.
+"""
+import json
+
+import pecan
+from pecan import rest
+from wsme import types as wtypes
+
+from mistral_resume.api import hooks
+from mistral_resume.api.types import base
+from mistral_resume.api.types import workbooks as types
+from mistral_resume.db import api as db_api
+from mistral_resume.db import models
+from mistral_resume.engine import action_defs
+from mistral_resume.engine import workbooks
+from mistral_resume import exceptions as exc
+
+
+def _plain_json(payload, status=200):
+    pecan.response.status = status
+    pecan.response.content_type = "application/json"
+    return json.dumps(payload)
+
+
+def _json_response(row, status=200):
+    return _plain_json(types.Workbook.from_dict(row).as_json(), status)
+
+
+def _scope_param(default):
+    scope = pecan.request.GET.get("scope") or default
+    if scope is not None and scope not in types.SCOPES:
+        raise exc.InputError("Scope must be one of the following: %s; "
+                             "actual: %s" % (", ".join(types.SCOPES), scope))
+    return scope
+
+
+def _definition():
+    try:
+        text = pecan.request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise exc.InputError("The workbook definition is not UTF-8 text")
+    if not text or not text.strip():
+        raise exc.InputError("The workbook definition is empty")
+    return text
+
+
+class ValidationController(rest.RestController):
+    @pecan.expose(content_type="application/json")
+    def post(self):
+        """``{"valid": bool, "error": str or null}``; writes nothing."""
+        ctx = pecan.request.context
+        namespace = pecan.request.GET.get("namespace") or ""
+        try:
+            with pecan.request.db.reading() as session:
+                workbooks.parse(_definition(), action_defs.known(
+                    session, namespace, ctx.project_id))
+        except exc.InputError as e:
+            return _plain_json({"valid": False, "error": e.message})
+        return _plain_json({"valid": True, "error": None})
+
+
+class WorkbooksController(rest.RestController):
+    validate = ValidationController()
+
+    @pecan.expose()
+    def _route(self, args, request=None):
+        request = request or pecan.request
+        if request.method in ("POST", "PUT"):
+            # The YAML doors answer JSON to any Accept.
+            request.environ["HTTP_ACCEPT"] = "*/*"
+        return super()._route(args, request)
+
+    @pecan.expose(content_type="application/json")
+    def post(self):
+        """Create the workbook: 201 with the workbook.
+
+        :raises: DSLParsingError (400), DuplicateEntry (409).
+        """
+        row = pecan.request.engine.create_workbook(
+            pecan.request.context, _definition(),
+            namespace=pecan.request.GET.get("namespace") or "",
+            scope=_scope_param("private"))
+        return _json_response(row, status=201)
+
+    @pecan.expose(content_type="application/json")
+    def put(self):
+        """Replace the workbook the document names.
+
+        :raises: DSLParsingError (400), NotFound, DuplicateEntry (409).
+        """
+        row = pecan.request.engine.update_workbook(
+            pecan.request.context, _definition(),
+            namespace=pecan.request.GET.get("namespace") or "",
+            scope=_scope_param(None))
+        return _json_response(row)
+
+    @hooks.expose(types.Workbook, wtypes.text, wtypes.text, wtypes.text)
+    def get(self, name, namespace="", fields=None):
+        """:raises: NotFound."""
+        ctx = pecan.request.context
+        with pecan.request.db.reading() as session:
+            row = db_api.find_workbook(
+                session, name, namespace or "",
+                None if ctx.is_admin_role else ctx.project_id)
+            return types.Workbook.from_db(row).only(base.split(fields))
+
+    @hooks.expose(None, wtypes.text, wtypes.text, status_code=204)
+    def delete(self, name, namespace=""):
+        """:raises: NotFound."""
+        pecan.request.engine.delete_workbook(pecan.request.context, name,
+                                             namespace=namespace or "")
+
+    @hooks.expose(types.Workbooks, wtypes.text, int, wtypes.text,
+                  wtypes.text, wtypes.text, wtypes.text, wtypes.text,
+                  wtypes.text, wtypes.text)
+    def get_all(self, marker=None, limit=None, sort_keys=None,
+                sort_dirs=None, fields=None, namespace=None, name=None,
+                scope=None, project_id=None):
+        """Own workbooks (all projects' for an admin), a page at a time."""
+        filters = {"name": name, "namespace": namespace, "scope": scope}
+        query = base.ListQuery(
+            types.Workbook, types.SORTABLE,
+            pecan.request.conf.api.max_list_limit, marker=marker,
+            limit=limit, sort_keys=sort_keys, sort_dirs=sort_dirs,
+            fields=fields, filters=filters)
+        column_filters = {
+            "name": base.parse_filter("name", name),
+            "namespace": base.parse_filter("namespace", namespace),
+            "scope": base.parse_filter("scope", scope, types.SCOPES),
+        }
+        project = hooks.list_scope(pecan.request.context, project_id)
+        return types.Workbooks.read_page(
+            pecan.request.db, models.Workbook, query, column_filters,
+            project, pecan.request.path_url)
