@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
 from mistral_resume.db import models
+from mistral_resume.engine import subworkflows
+from mistral_resume.expressions import base as expr
 from mistral_resume.spec import models as spec_models
 from mistral_resume.spec import parser
 
@@ -22,11 +24,37 @@ def input_signature(wf_spec):
     return ", ".join(parts)
 
 
-def _rows_for(uow, definition, known_action):
+def _rows_for(uow, definition, namespace, known_action):
     document = parser.parse_document(definition, known_action=known_action)
     if not document.workflows:
         raise exc.DSLParsingError("The document defines no workflow")
+    check_subworkflows(uow, document.workflows.values(), namespace,
+                       set(document.workflows))
     return document.workflows.values()
+
+
+def check_subworkflows(uow, wf_specs, namespace, local_names):
+    """Refuse a task whose ``workflow:`` names no workflow we know.
+
+    A name is known if the same document defines it or it is stored (in
+    the namespace, or the default one); an expression is checked when the
+    task runs.
+
+    :raises: DSLParsingError naming the workflow, task and field.
+    """
+    for wf_spec in wf_specs:
+        for task in wf_spec.tasks.values():
+            name = task.workflow
+            if not name or expr.is_expression(name) or name in local_names:
+                continue
+            try:
+                subworkflows.find_definition(uow.session, name, namespace,
+                                             uow.ctx.project_id)
+            except exc.NotFound:
+                raise exc.DSLParsingError(
+                    "Invalid workflow '%s', task '%s', field 'workflow': "
+                    "unknown workflow '%s'; define it in the same document "
+                    "or create it first" % (wf_spec.name, task.name, name))
 
 
 def _existing(session, name, namespace, project_id):
@@ -44,7 +72,8 @@ def save(uow, definition, namespace, scope, known_action, update=False):
     checksum = hashlib.sha256(definition.encode()).hexdigest()
     rows = [store(uow, wf_spec, wf_spec.name, definition, namespace, scope,
                   checksum, update)
-            for wf_spec in _rows_for(uow, definition, known_action)]
+            for wf_spec in _rows_for(uow, definition, namespace,
+                                     known_action)]
     db_api.flush_or_conflict(uow.session, "Workflow definition")
     return rows
 
