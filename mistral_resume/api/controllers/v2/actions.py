@@ -7,9 +7,9 @@ action's name as the marker, as Mistral does since its action providers.
 import json
 
 import pecan
-from pecan import rest
 from wsme import types as wtypes
 
+from mistral_resume.api.controllers.v2 import documents as docs
 from mistral_resume.api import hooks
 from mistral_resume.api.types import actions as types
 from mistral_resume.api.types import base
@@ -17,24 +17,6 @@ from mistral_resume.db import api as db_api
 from mistral_resume.db import models
 from mistral_resume import exceptions as exc
 from mistral_resume.executor import registry
-
-
-def _definition():
-    try:
-        text = pecan.request.body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise exc.InputError("The action definition is not UTF-8 text")
-    if not text or not text.strip():
-        raise exc.InputError("The action definition is empty")
-    return text
-
-
-def _scope_param(default):
-    scope = pecan.request.GET.get("scope") or default
-    if scope is not None and scope not in ("private", "public"):
-        raise exc.InputError("Scope must be one of the following: private, "
-                             "public; actual: %s" % scope)
-    return scope
 
 
 def _json_list(rows, status=200):
@@ -46,15 +28,7 @@ def _json_list(rows, status=200):
         for r in rows]})
 
 
-class ActionsController(rest.RestController):
-    @pecan.expose()
-    def _route(self, args, request=None):
-        request = request or pecan.request
-        if request.method in ("POST", "PUT"):
-            # The YAML doors answer JSON to any Accept.
-            request.environ["HTTP_ACCEPT"] = "*/*"
-        return super()._route(args, request)
-
+class ActionsController(docs.DocumentController):
     @pecan.expose(content_type="application/json")
     def post(self):
         """Create the ad hoc actions of the document: 201 ``{"actions"}``.
@@ -62,9 +36,9 @@ class ActionsController(rest.RestController):
         :raises: DSLParsingError (400), DuplicateEntry (409).
         """
         rows = pecan.request.engine.create_actions(
-            pecan.request.context, _definition(),
+            pecan.request.context, docs.definition_text("action"),
             namespace=pecan.request.GET.get("namespace") or "",
-            scope=_scope_param("private"))
+            scope=docs.scope_param("private"))
         return _json_list(rows, status=201)
 
     @pecan.expose(content_type="application/json")
@@ -74,9 +48,9 @@ class ActionsController(rest.RestController):
         :raises: DSLParsingError (400), NotFound, DuplicateEntry (409).
         """
         rows = pecan.request.engine.update_actions(
-            pecan.request.context, _definition(),
+            pecan.request.context, docs.definition_text("action"),
             namespace=pecan.request.GET.get("namespace") or "",
-            scope=_scope_param(None))
+            scope=docs.scope_param(None))
         return _json_list(rows)
 
     @hooks.expose(None, wtypes.text, wtypes.text, status_code=204)

@@ -5,12 +5,12 @@ workflows ``<workbook>.<name>`` and ad hoc actions), a read one
 repository read. POST and PUT take the document as a text/plain body and
 answer JSON whatever the Accept header says, as ``/v2/workflows`` does.
 """
-import json
 
 import pecan
 from pecan import rest
 from wsme import types as wtypes
 
+from mistral_resume.api.controllers.v2 import documents as docs
 from mistral_resume.api import hooks
 from mistral_resume.api.types import base
 from mistral_resume.api.types import workbooks as types
@@ -21,32 +21,8 @@ from mistral_resume.engine import workbooks
 from mistral_resume import exceptions as exc
 
 
-def _plain_json(payload, status=200):
-    pecan.response.status = status
-    pecan.response.content_type = "application/json"
-    return json.dumps(payload)
-
-
 def _json_response(row, status=200):
-    return _plain_json(types.Workbook.from_dict(row).as_json(), status)
-
-
-def _scope_param(default):
-    scope = pecan.request.GET.get("scope") or default
-    if scope is not None and scope not in types.SCOPES:
-        raise exc.InputError("Scope must be one of the following: %s; "
-                             "actual: %s" % (", ".join(types.SCOPES), scope))
-    return scope
-
-
-def _definition():
-    try:
-        text = pecan.request.body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise exc.InputError("The workbook definition is not UTF-8 text")
-    if not text or not text.strip():
-        raise exc.InputError("The workbook definition is empty")
-    return text
+    return docs.json_response(types.Workbook.from_dict(row).as_json(), status)
 
 
 class ValidationController(rest.RestController):
@@ -57,23 +33,16 @@ class ValidationController(rest.RestController):
         namespace = pecan.request.GET.get("namespace") or ""
         try:
             with pecan.request.db.reading() as session:
-                workbooks.parse(_definition(), action_defs.known(
-                    session, namespace, ctx.project_id))
+                known = action_defs.known(session, namespace,
+                                          ctx.project_id)
+                workbooks.parse(docs.definition_text("workbook"), known)
         except exc.InputError as e:
-            return _plain_json({"valid": False, "error": e.message})
-        return _plain_json({"valid": True, "error": None})
+            return docs.json_response({"valid": False, "error": e.message})
+        return docs.json_response({"valid": True, "error": None})
 
 
-class WorkbooksController(rest.RestController):
+class WorkbooksController(docs.DocumentController):
     validate = ValidationController()
-
-    @pecan.expose()
-    def _route(self, args, request=None):
-        request = request or pecan.request
-        if request.method in ("POST", "PUT"):
-            # The YAML doors answer JSON to any Accept.
-            request.environ["HTTP_ACCEPT"] = "*/*"
-        return super()._route(args, request)
 
     @pecan.expose(content_type="application/json")
     def post(self):
@@ -82,9 +51,9 @@ class WorkbooksController(rest.RestController):
         :raises: DSLParsingError (400), DuplicateEntry (409).
         """
         row = pecan.request.engine.create_workbook(
-            pecan.request.context, _definition(),
+            pecan.request.context, docs.definition_text("workbook"),
             namespace=pecan.request.GET.get("namespace") or "",
-            scope=_scope_param("private"))
+            scope=docs.scope_param("private"))
         return _json_response(row, status=201)
 
     @pecan.expose(content_type="application/json")
@@ -94,9 +63,9 @@ class WorkbooksController(rest.RestController):
         :raises: DSLParsingError (400), NotFound, DuplicateEntry (409).
         """
         row = pecan.request.engine.update_workbook(
-            pecan.request.context, _definition(),
+            pecan.request.context, docs.definition_text("workbook"),
             namespace=pecan.request.GET.get("namespace") or "",
-            scope=_scope_param(None))
+            scope=docs.scope_param(None))
         return _json_response(row)
 
     @hooks.expose(types.Workbook, wtypes.text, wtypes.text, wtypes.text)

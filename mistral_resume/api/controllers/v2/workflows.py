@@ -4,12 +4,12 @@ POST and PUT take the document as a text/plain body (several workflows per
 document) and answer JSON whatever the Accept header says (DESIGN 3b;
 Mistral 23 answers 406 to ``Accept: application/json`` there).
 """
-import json
 
 import pecan
 from pecan import rest
 from wsme import types as wtypes
 
+from mistral_resume.api.controllers.v2 import documents as docs
 from mistral_resume.api import hooks
 from mistral_resume.api.types import base
 from mistral_resume.api.types import workflows as types
@@ -20,30 +20,6 @@ from mistral_resume.engine import action_defs
 from mistral_resume.spec import parser
 
 
-def _json_response(payload, status=200):
-    pecan.response.status = status
-    pecan.response.content_type = "application/json"
-    return json.dumps(payload)
-
-
-def _scope_param():
-    scope = pecan.request.GET.get("scope") or "private"
-    if scope not in types.SCOPES:
-        raise exc.InputError("Scope must be one of the following: %s; "
-                             "actual: %s" % (", ".join(types.SCOPES), scope))
-    return scope
-
-
-def _definition():
-    try:
-        text = pecan.request.body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise exc.InputError("The workflow definition is not UTF-8 text")
-    if not text or not text.strip():
-        raise exc.InputError("The workflow definition is empty")
-    return text
-
-
 class ValidationController(rest.RestController):
     @pecan.expose(content_type="application/json")
     def post(self):
@@ -52,39 +28,31 @@ class ValidationController(rest.RestController):
         namespace = pecan.request.GET.get("namespace") or ""
         try:
             with pecan.request.db.reading() as session:
+                known = action_defs.known(session, namespace,
+                                          ctx.project_id)
                 document = parser.parse_document(
-                    _definition(), known_action=action_defs.known(
-                        session, namespace, ctx.project_id))
+                    docs.definition_text("workflow"), known_action=known)
         except exc.InputError as e:
-            return _json_response({"valid": False, "error": e.message})
+            return docs.json_response({"valid": False, "error": e.message})
         if not document.workflows:
-            return _json_response({"valid": False,
+            return docs.json_response({"valid": False,
                                    "error": "The document defines no "
                                             "workflow"})
-        return _json_response({"valid": True, "error": None})
+        return docs.json_response({"valid": True, "error": None})
 
 
-class WorkflowsController(rest.RestController):
+class WorkflowsController(docs.DocumentController):
     validate = ValidationController()
-
-    @pecan.expose()
-    def _route(self, args, request=None):
-        request = request or pecan.request
-        if request.method in ("POST", "PUT"):
-            # The YAML doors answer JSON to any Accept: keep pecan from
-            # negotiating (and refusing) a content type for them.
-            request.environ["HTTP_ACCEPT"] = "*/*"
-        return super()._route(args, request)
 
     @pecan.expose(content_type="application/json")
     def post(self):
         """Create every workflow of the document: 201 ``{"workflows"}``."""
         ctx = pecan.request.context
         rows = pecan.request.engine.create_workflows(
-            ctx, _definition(),
+            ctx, docs.definition_text("workflow"),
             namespace=pecan.request.GET.get("namespace") or "",
-            scope=_scope_param())
-        return _json_response(_wire_list(rows), status=201)
+            scope=docs.scope_param())
+        return docs.json_response(_wire_list(rows), status=201)
 
     @pecan.expose(content_type="application/json")
     def put(self, identifier=None):
@@ -94,7 +62,7 @@ class WorkflowsController(rest.RestController):
             the document is not exactly that workflow.
         """
         ctx = pecan.request.context
-        definition = _definition()
+        definition = docs.definition_text("workflow")
         namespace = pecan.request.GET.get("namespace") or ""
         row = None
         if identifier:
@@ -104,10 +72,10 @@ class WorkflowsController(rest.RestController):
             _check_single(definition, row.name)
             namespace = row.namespace
         rows = pecan.request.engine.update_workflows(
-            ctx, definition, namespace=namespace, scope=_scope_param())
+            ctx, definition, namespace=namespace, scope=docs.scope_param())
         if row is not None:
-            return _json_response(_wire(rows[0]))
-        return _json_response(_wire_list(rows))
+            return docs.json_response(_wire(rows[0]))
+        return docs.json_response(_wire_list(rows))
 
     @hooks.expose(types.Workflow, wtypes.text, wtypes.text, wtypes.text)
     def get(self, identifier, namespace="", fields=None):
