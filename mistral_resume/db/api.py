@@ -189,10 +189,11 @@ def get_execution(session, ex_id, project_id=None, with_spec=False):
 def get_task(session, task_id, project_id=None, full=False):
     opts = ()
     if full:
+        # Not the with-items values nor the result: they can be as long as
+        # the item list, and completing one item must not read them all
+        # (they load on first access where really needed).
         opts = (orm.undefer(models.TaskExecution.spec),
-                orm.undefer(models.TaskExecution.in_context),
-                orm.undefer(models.TaskExecution.result),
-                orm.undefer(models.TaskExecution.with_items_values))
+                orm.undefer(models.TaskExecution.in_context))
     return _get(session, models.TaskExecution, task_id, "Task execution",
                 project_id, opts)
 
@@ -203,18 +204,23 @@ def get_action_execution(session, ax_id, project_id=None):
 
 
 def find_workflow_definition(session, identifier, namespace, project_id):
-    """By id, or by name in the namespace (own project first)."""
+    """By id, or by name in the namespace (own project first).
+
+    ``project_id`` None (an admin's read) finds any project's.
+    """
     model = models.WorkflowDefinition
     query = sa.select(model).options(orm.undefer(model.spec))
     by_id = session.execute(
         query.where(model.id == identifier)).scalar_one_or_none()
-    if by_id is not None and by_id.project_id in (project_id, None) or (
-            by_id is not None and by_id.scope == "public"):
+    if by_id is not None and (project_id is None or by_id.project_id in (
+            project_id, None) or by_id.scope == "public"):
         return by_id
-    rows = session.execute(query.where(
-        model.name == identifier, model.namespace == (namespace or ""),
-        sa.or_(model.project_id == project_id, model.scope == "public"),
-    )).scalars().all()
+    query = query.where(model.name == identifier,
+                        model.namespace == (namespace or ""))
+    if project_id is not None:
+        query = query.where(sa.or_(model.project_id == project_id,
+                                   model.scope == "public"))
+    rows = session.execute(query).scalars().all()
     rows.sort(key=lambda r: r.project_id != project_id)
     if not rows:
         raise exc.NotFound("Workflow not found [workflow_identifier=%s, "

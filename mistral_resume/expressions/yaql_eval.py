@@ -15,9 +15,11 @@ filling memory; and sets come back as lists, which is what Mistral stores
 once its JSON serializer has seen them.
 """
 
+import collections
 import collections.abc  # noqa: F401  (yaql 3.2 uses it without importing it)
 import functools
 import re
+import threading
 
 import yaql
 from yaql.language import exceptions as yaql_exc
@@ -173,6 +175,39 @@ def _get_root_context():
     return root
 
 
+# yaql wants its own frozen types; converting a large value costs its size.
+# The same large values (a with-items list in the task's data) come back
+# for every item, so their conversions are kept by identity.
+_CONVERTED_SIZE = 64
+_LARGE = 100
+_converted = collections.OrderedDict()
+_converted_lock = threading.Lock()
+
+
+def _convert_value(value):
+    if not isinstance(value, (list, dict)) or len(value) < _LARGE:
+        return yaql_utils.convert_input_data(value)
+    key = id(value)
+    with _converted_lock:
+        hit = _converted.get(key)
+    # The identity check guards against a freed object's id being reused.
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    converted = yaql_utils.convert_input_data(value)
+    with _converted_lock:
+        _converted[key] = (value, converted)
+        while len(_converted) > _CONVERTED_SIZE:
+            _converted.popitem(last=False)
+    return converted
+
+
+def _convert(data):
+    if not isinstance(data, dict):
+        return yaql_utils.convert_input_data(data)
+    return yaql_utils.FrozenDict(
+        {key: _convert_value(value) for key, value in data.items()})
+
+
 def is_expression(text):
     return PATTERN.search(text) is not None
 
@@ -212,7 +247,7 @@ def evaluate(text, data, lookup=None):
         return text
     engine = _get_engine()
     context = _get_root_context().create_child_context()
-    context["$"] = yaql_utils.convert_input_data(data)
+    context["$"] = _convert(data)
     context[_SCOPE_KEY] = functions.Scope(data, lookup)
     if len(matches) == 1 and matches[0].group(0) == text:
         return _evaluate_one(engine, context, _inner(matches[0]), data)

@@ -55,8 +55,19 @@ def evaluate_values(with_items, data, lookup):
 
 
 def item_data(in_context, item_values):
-    """What ``$`` means for one item's input and action name."""
-    return data_flow.merge(item_values, in_context)
+    """What ``$`` means for one item's input and action name.
+
+    The task's data wins a name clash (Mistral's rule). Values are shared,
+    not copied: copying the task's data for every item would make a task
+    over N items whose data holds the N values cost N squared.
+    """
+    data = dict(item_values)
+    for key, value in (in_context or {}).items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = data_flow.merge(data[key], value)
+        else:
+            data[key] = value
+    return data
 
 
 def check_concurrency(value):
