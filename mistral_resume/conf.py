@@ -41,6 +41,14 @@ api_opts = [
                help="Largest request body accepted, in bytes (413 above)."),
     cfg.IntOpt("max_list_limit", default=1000, min=1,
                help="Largest page a list request may ask for."),
+    cfg.IntOpt("max_field_size", default=256 * 1024, min=1024,
+               help="Largest request field (an execution's input or "
+                    "params, a resume's input, output, items or env, an "
+                    "action's output), in bytes of its JSON form (400 "
+                    "above)."),
+    cfg.IntOpt("max_json_depth", default=100, min=2,
+               help="Deepest nesting of arrays and objects a JSON request "
+                    "body may have (400 above)."),
     cfg.IntOpt("threads", default=16, min=1,
                help="Worker threads serving API requests."),
 ]

@@ -16,7 +16,10 @@ def setup_app(conf, db, engine_client):
     """A pecan app with our hooks, behind the request body size limit."""
     app = pecan.make_app(
         root.RootController(),
-        hooks=[hooks.ContextHook(conf, db, engine_client), hooks.ErrorHook()],
+        hooks=[hooks.ContextHook(conf, db, engine_client),
+               hooks.JsonBodyHook(conf.api.max_json_depth),
+               hooks.FaultSizeHook(),
+               hooks.ErrorHook()],
         # ``/v2`` must answer as ``/v2/`` (no redirect), and a name such as
         # ``std.http`` or ``wf.json`` is a name, not a file extension.
         force_canonical=False,

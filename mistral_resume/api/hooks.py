@@ -48,6 +48,110 @@ class ContextHook(pecan_hooks.PecanHook):
         request.conf = self._conf
 
 
+class JsonBodyHook(pecan_hooks.PecanHook):
+    """A JSON body must be an object no deeper than ``max_json_depth``.
+
+    Checked before pecan and WSME read the body: both answer 500 for
+    nesting past Python's recursion limit, and WSME for a body that is
+    not an object; a deep value would also cost every later step that
+    walks it.
+    """
+
+    def __init__(self, max_depth):
+        self._max_depth = max_depth
+
+    _PARSED = "mistral_resume.json_body"
+
+    def on_route(self, state):
+        value = self._parse(state.request)
+        state.request.environ[self._PARSED] = value
+        if isinstance(value, (dict, list)) and _depth_over(value,
+                                                           self._max_depth):
+            raise exc.InputError(_too_deep(self._max_depth))
+
+    def before(self, state):
+        definition = getattr(state.controller, "_wsme_definition", None)
+        if definition is None or definition.body_type is None:
+            return
+        value = state.request.environ.get(self._PARSED, _NO_JSON)
+        if value is not _NO_JSON and not isinstance(value, dict):
+            raise exc.InputError("The request body must be a JSON object, "
+                                 "not %s" % _json_kind(value))
+
+    def _parse(self, request):
+        """The JSON body; ``_NO_JSON`` for none or invalid JSON (which
+        WSME names)."""
+        if request.content_type not in ("application/json", "") or \
+                request.method not in ("POST", "PUT", "PATCH"):
+            return _NO_JSON
+        body = request.body
+        if not body.strip():
+            return _NO_JSON
+        try:
+            # As pecan and WSME read it: UTF-8, whatever the first bytes
+            # look like to json.loads.
+            return json.loads(body.decode("utf-8"))
+        except RecursionError:
+            raise exc.InputError(_too_deep(self._max_depth))
+        except UnicodeDecodeError:
+            if request.content_type == "application/json":
+                raise exc.InputError("The request body is not UTF-8 JSON")
+            return _NO_JSON
+        except ValueError:
+            return _NO_JSON
+
+
+_NO_JSON = object()
+
+
+class FaultSizeHook(pecan_hooks.PecanHook):
+    """Cut the middle of a long ``faultstring``: WSME quotes the whole
+    offending body, which may hold a large value, before it says what is
+    wrong with it."""
+
+    LIMIT = 500
+
+    def after(self, state):
+        response = state.response
+        if response.status_int < 400 or response.content_type != \
+                "application/json" or response.content_length is None or \
+                response.content_length <= self.LIMIT * 2:
+            return
+        try:
+            body = json.loads(response.body)
+            message = body["faultstring"]
+        except (ValueError, TypeError, KeyError):
+            return
+        if isinstance(message, str) and len(message) > self.LIMIT:
+            half = self.LIMIT // 2
+            body["faultstring"] = "%s ... %s" % (message[:half],
+                                                 message[-half:])
+            response.body = json.dumps(body).encode("utf-8")
+
+
+def _too_deep(limit):
+    return ("The request body is nested too deeply: the limit is %d levels "
+            "([api] max_json_depth)" % limit)
+
+
+def _json_kind(value):
+    return {list: "an array", str: "a string", bool: "a boolean",
+            type(None): "null"}.get(type(value), "a number")
+
+
+def _depth_over(value, limit):
+    """Whether ``value`` nests deeper than ``limit``; no recursion."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children
+                     if isinstance(c, (dict, list)))
+    return False
+
+
 class NotImplementedYet(exc.MistralResumeError):
     """A door that exists in the API but not yet behind it."""
 

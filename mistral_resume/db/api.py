@@ -245,7 +245,8 @@ def list_rows(session, model, filters=None, project_id=None, limit=None,
     if "id" not in sort_keys:
         sort.append(("id", sort_dirs[0] if sort_dirs else "asc"))
     if marker is not None:
-        query = query.where(_after_marker(session, model, marker, sort))
+        query = query.where(_after_marker(session, model, marker, sort,
+                                          project_id))
     for key, direction in sort:
         column = getattr(model, key)
         query = query.order_by(column.desc() if direction == "desc"
@@ -255,9 +256,14 @@ def list_rows(session, model, filters=None, project_id=None, limit=None,
     return session.execute(query).scalars().all()
 
 
-def _after_marker(session, model, marker_id, sort):
-    """WHERE clause selecting the rows after ``marker_id`` in ``sort``."""
-    marker = _get(session, model, marker_id, model.__tablename__)
+def _after_marker(session, model, marker_id, sort, project_id=None):
+    """WHERE clause selecting the rows after ``marker_id`` in ``sort``.
+
+    :raises: NotFound for a marker the project may not see, as for one
+        that does not exist.
+    """
+    marker = _get(session, model, marker_id, model.__tablename__,
+                  project_id)
     clauses = []
     for i, (key, direction) in enumerate(sort):
         equal = [getattr(model, k) == getattr(marker, k) for k, _ in sort[:i]]
@@ -651,15 +657,17 @@ def delete_task_jobs(session, task_ex_id):
 # ------------------------------------------------------------ environments
 
 def find_environment(session, name, project_id):
-    """An environment by name: the project's own, else a public one.
+    """An environment by name: the project's own, else a public one;
+    ``project_id`` None (an admin's read): any project's.
 
     :raises: NotFound.
     """
     model = models.Environment
-    rows = session.execute(sa.select(model).where(
-        model.name == name,
-        sa.or_(model.project_id == project_id,
-               model.scope == "public"))).scalars().all()
+    query = sa.select(model).where(model.name == name)
+    if project_id is not None:
+        query = query.where(sa.or_(model.project_id == project_id,
+                                   model.scope == "public"))
+    rows = session.execute(query).scalars().all()
     rows.sort(key=lambda r: r.project_id != project_id)
     if not rows:
         raise exc.NotFound("Environment not found [name=%s]" % name)

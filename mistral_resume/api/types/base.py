@@ -271,6 +271,35 @@ def as_json(datatype, obj):
     return wsme_json.tojson(datatype, obj)
 
 
+def check_sizes(limit, fields):
+    """Refuse a request field whose JSON form is over ``limit`` bytes.
+
+    ``fields`` maps the name a client knows the field by to its value.
+    Checked before anything is stored, so that an oversized value fails
+    the request, not the workflow that would carry it.
+
+    :raises: InputError (400) naming the field, its size and the limit.
+    """
+    for name, value in fields.items():
+        value = given(value)
+        if value is None:
+            continue
+        text = value if isinstance(value, str) else json.dumps(value)
+        size = len(text.encode("utf-8"))
+        if size > limit:
+            raise exc.InputError(
+                "Field '%s' is too large: %d bytes; the limit is %d bytes "
+                "([api] max_field_size)" % (name, size, limit))
+
+
+def resume_fields(resume):
+    """The sized fields of a ``resume`` value (one R or a list of R)."""
+    entries = resume if isinstance(resume, list) else [resume]
+    return {"resume[%d].%s" % (i, key): entry[key]
+            for i, entry in enumerate(entries) if isinstance(entry, dict)
+            for key in ("input", "output", "items", "env") if key in entry}
+
+
 def given(value):
     """A body attribute's value, None when the client did not send it."""
     return None if value is wtypes.Unset else value

@@ -76,6 +76,9 @@ class ActionExecutionsController(rest.RestController):
             action, bad input or params, bad index; ExecutorTimeout (504);
             NotFound (404) unknown task; Conflict (409) task not failed.
         """
+        base.check_sizes(pecan.request.conf.api.max_field_size, {
+            "input": body.input, "params": body.params,
+            "description": body.description, "comment": body.comment})
         name = base.given(body.name)
         if base.given(body.task_execution_id) is not None:
             if name:
@@ -104,6 +107,8 @@ class ActionExecutionsController(rest.RestController):
         :raises: NotFound; InputError for a state other than SUCCESS or
             ERROR; Conflict (engine) when the action is already complete.
         """
+        base.check_sizes(pecan.request.conf.api.max_field_size,
+                         {"output": body.output})
         state = base.given(body.state)
         if state == st.CANCELLED:
             raise hooks.NotImplementedYet(

@@ -14,6 +14,9 @@ from mistral_resume.db import models
 
 
 def _values(body):
+    """The fields to store. :raises: InputError for an oversized one."""
+    base.check_sizes(pecan.request.conf.api.max_field_size, {
+        "variables": body.variables, "description": body.description})
     return {field: base.given(getattr(body, field))
             for field in ("description", "variables", "scope")}
 
@@ -27,7 +30,8 @@ class EnvironmentsController(rest.RestController):
         """
         ctx = pecan.request.context
         with pecan.request.db.reading() as session:
-            row = db_api.find_environment(session, name, ctx.project_id)
+            row = db_api.find_environment(session, name,
+                                          hooks.read_scope(ctx))
             return types.Environment.from_db(row).only(base.split(fields))
 
     @hooks.expose(types.Environment, body=types.Environment, status_code=201)

@@ -20,6 +20,16 @@ def _get_row(session, ex_id):
                                 hooks.read_scope(pecan.request.context))
 
 
+def _check_id_free(session, ex_id):
+    """:raises: DuplicateEntry when another project's execution has the id
+    (an idempotent create answers only the caller's own)."""
+    try:
+        db_api.get_execution(session, ex_id)
+    except exc.NotFound:
+        return
+    raise exc.DuplicateEntry("The execution id %s is already in use" % ex_id)
+
+
 class ExecutionsController(rest.RestController):
     tasks = tasks.ExecutionTasksController()
 
@@ -41,6 +51,9 @@ class ExecutionsController(rest.RestController):
         identifier = base.given(body.workflow_id) or base.given(
             body.workflow_name)
         source_id = base.given(body.source_execution_id)
+        base.check_sizes(pecan.request.conf.api.max_field_size, {
+            "input": body.input, "params": body.params,
+            "description": body.description})
         if not identifier and not source_id:
             raise exc.InputError("Workflow ID or workflow name must be "
                                  "provided. Workflow ID is recommended.")
@@ -49,7 +62,7 @@ class ExecutionsController(rest.RestController):
                 try:
                     return types.Execution.from_db(_get_row(session, ex_id))
                 except exc.NotFound:
-                    pass
+                    _check_id_free(session, ex_id)
         result = pecan.request.engine.start_workflow(
             ctx, identifier,
             namespace=base.given(body.workflow_namespace) or "",
@@ -66,6 +79,10 @@ class ExecutionsController(rest.RestController):
         Mistral's rules on what may go together; the state change itself
         is the engine's (409 for a transition it refuses).
         """
+        base.check_sizes(pecan.request.conf.api.max_field_size, dict(
+            base.resume_fields(base.given(body.resume)),
+            params=body.params, description=body.description,
+            state_info=body.state_info, comment=body.comment))
         if base.given(body.resume) is not None:
             return _resume(id, body)
         if base.given(body.dry_run):

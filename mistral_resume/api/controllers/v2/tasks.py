@@ -77,6 +77,9 @@ class TasksController(rest.RestController):
         ctx = pecan.request.context
         with pecan.request.db.reading() as session:
             db_api.get_task(session, id, hooks.read_scope(ctx))
+        base.check_sizes(pecan.request.conf.api.max_field_size, {
+            "input": body.input, "output": body.output, "items": body.items,
+            "env": body.env, "comment": body.comment})
         state = base.given(body.state)
         if state not in types.UPDATE_STATES:
             raise exc.InputError(

@@ -69,6 +69,12 @@ class WorkflowsController(docs.DocumentController):
             with pecan.request.db.reading() as session:
                 row = db_api.find_workflow_definition(
                     session, identifier, namespace, ctx.project_id)
+            if row.project_id != ctx.project_id:
+                # Another project's public workflow: readable, not ours to
+                # change (the engine would write a copy in our project).
+                raise exc.NotFound(
+                    "Workflow not found [workflow_identifier=%s, "
+                    "namespace=%s]" % (identifier, namespace))
             _check_single(definition, row.name)
             namespace = row.namespace
         rows = pecan.request.engine.update_workflows(
@@ -82,7 +88,7 @@ class WorkflowsController(docs.DocumentController):
         ctx = pecan.request.context
         with pecan.request.db.reading() as session:
             row = db_api.find_workflow_definition(
-                session, identifier, namespace or "", ctx.project_id)
+                session, identifier, namespace or "", hooks.read_scope(ctx))
             return types.Workflow.from_db(row).only(base.split(fields))
 
     @hooks.expose(None, wtypes.text, wtypes.text, status_code=204)
