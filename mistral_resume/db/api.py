@@ -411,6 +411,20 @@ def outbox_delete(session, ids):
             models.Outbox.id.in_(list(ids))))
 
 
+def claim_action(session, ax_id, executor_id, now=None):
+    """Claim a RUNNING, unclaimed action execution for ``executor_id`` by
+    compare-and-set; False if it is claimed already or no longer running
+    (a duplicate ``run_action``: the caller drops it)."""
+    model = models.ActionExecution
+    now = now or models.utcnow()
+    return session.execute(
+        sa.update(model)
+        .where(model.id == ax_id, model.state == "RUNNING",
+               model.executor_id.is_(None))
+        .values(executor_id=executor_id, claimed_at=now, heartbeat_at=now)
+        .execution_options(synchronize_session=False)).rowcount == 1
+
+
 # -------------------------------------------------------- with-items items
 
 def load_task(session, task_id, items=False):

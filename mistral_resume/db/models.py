@@ -227,6 +227,10 @@ class ActionExecution(_Stamped, Base):
     # An ad hoc action's ``output`` transforms, innermost first, applied to
     # the base action's result when it completes (None: a plain action).
     adhoc_outputs = sa.Column(JsonType, nullable=True)
+    # The executor that claimed the run (claim_action), and when.
+    executor_id = sa.Column(sa.String(255), nullable=True)
+    claimed_at = sa.Column(Timestamp, nullable=True)
+    heartbeat_at = sa.Column(Timestamp, nullable=True)
 
 
 class Outbox(Base):

@@ -87,7 +87,7 @@ class Service:
             self._rpc_server(self.conf.executor.topic,
                              self.conf.executor.host,
                              executor_service.ExecutorEndpoint(
-                                 self.engine_client, self.conf))
+                                 self.engine_client, self.conf, self.db))
         if "api" in self.parts:
             self._start_api()
         return self

@@ -264,7 +264,8 @@ def test_field_size_is_the_configured_one(stack):
     stack.conf.set_override("max_field_size", 1024, "api")
     helpers.create(stack.app)
     fits = {"name": "n" * 900}
-    helpers.start(stack.app, "hello", fits)
+    ex = helpers.start(stack.app, "hello", fits).json
+    stack.wait_for(ex["id"])  # its executor's claim writes no more after
     before = snapshot(stack)
     response = helpers.start(stack.app, "hello", {"name": "n" * 1100},
                              status=400)
