@@ -9,6 +9,8 @@ import json
 import pecan
 from pecan import rest
 
+from mistral_resume.api import hooks
+from mistral_resume.api.types import base
 from mistral_resume import exceptions as exc
 
 SCOPES = ("private", "public")
@@ -50,3 +52,23 @@ class DocumentController(rest.RestController):
             # Keep pecan from negotiating (and refusing) a content type.
             request.environ["HTTP_ACCEPT"] = "*/*"
         return super()._route(args, request)
+
+
+def list_page(types, resource, page_type, model, marker, limit, sort_keys,
+              sort_dirs, fields, namespace, name, scope, project_id):
+    """A page of named, namespaced, scoped rows (workflows, workbooks):
+    the caller's own, or all projects' for an admin."""
+    query = base.ListQuery(
+        resource, types.SORTABLE, pecan.request.conf.api.max_list_limit,
+        marker=marker, limit=limit, sort_keys=sort_keys,
+        sort_dirs=sort_dirs, fields=fields,
+        filters={"name": name, "namespace": namespace, "scope": scope})
+    column_filters = {
+        "name": base.parse_filter("name", name),
+        "namespace": base.parse_filter("namespace", namespace),
+        "scope": base.parse_filter("scope", scope, types.SCOPES),
+    }
+    project = hooks.list_scope(pecan.request.context, project_id)
+    return page_type.read_page(pecan.request.db, model, query,
+                               column_filters, project,
+                               pecan.request.path_url)

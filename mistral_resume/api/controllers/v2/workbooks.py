@@ -91,18 +91,7 @@ class WorkbooksController(docs.DocumentController):
                 sort_dirs=None, fields=None, namespace=None, name=None,
                 scope=None, project_id=None):
         """Own workbooks (all projects' for an admin), a page at a time."""
-        filters = {"name": name, "namespace": namespace, "scope": scope}
-        query = base.ListQuery(
-            types.Workbook, types.SORTABLE,
-            pecan.request.conf.api.max_list_limit, marker=marker,
-            limit=limit, sort_keys=sort_keys, sort_dirs=sort_dirs,
-            fields=fields, filters=filters)
-        column_filters = {
-            "name": base.parse_filter("name", name),
-            "namespace": base.parse_filter("namespace", namespace),
-            "scope": base.parse_filter("scope", scope, types.SCOPES),
-        }
-        project = hooks.list_scope(pecan.request.context, project_id)
-        return types.Workbooks.read_page(
-            pecan.request.db, models.Workbook, query, column_filters,
-            project, pecan.request.path_url)
+        return docs.list_page(
+            types, types.Workbook, types.Workbooks,
+            models.Workbook, marker, limit,
+            sort_keys, sort_dirs, fields, namespace, name, scope, project_id)

@@ -104,21 +104,10 @@ class WorkflowsController(docs.DocumentController):
                 sort_dirs=None, fields=None, namespace=None, name=None,
                 scope=None, project_id=None):
         """Own workflows (all projects' for an admin), a page at a time."""
-        filters = {"name": name, "namespace": namespace, "scope": scope}
-        query = base.ListQuery(
-            types.Workflow, types.SORTABLE,
-            pecan.request.conf.api.max_list_limit, marker=marker,
-            limit=limit, sort_keys=sort_keys, sort_dirs=sort_dirs,
-            fields=fields, filters=filters)
-        column_filters = {
-            "name": base.parse_filter("name", name),
-            "namespace": base.parse_filter("namespace", namespace),
-            "scope": base.parse_filter("scope", scope, types.SCOPES),
-        }
-        project = hooks.list_scope(pecan.request.context, project_id)
-        return types.Workflows.read_page(
-            pecan.request.db, models.WorkflowDefinition, query,
-            column_filters, project, pecan.request.path_url)
+        return docs.list_page(
+            types, types.Workflow, types.Workflows,
+            models.WorkflowDefinition, marker, limit,
+            sort_keys, sort_dirs, fields, namespace, name, scope, project_id)
 
 
 def _check_single(definition, name):
