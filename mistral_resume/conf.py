@@ -146,6 +146,8 @@ def make(args=None, default_config_files=None, **overrides):
     # with the originals oslo.messaging registers itself.
     oslo_messaging.set_transport_defaults("mistral_resume")
     conf = cfg.ConfigOpts()
+    # ``--server api|engine|executor`` on the command line too (README).
+    conf.register_cli_opts([o for o in default_opts if o.name == "server"])
     for group, opts in _GROUPS:
         conf.register_opts(opts, group=group)
     db_options.set_defaults(conf)
