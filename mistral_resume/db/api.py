@@ -1,18 +1,15 @@
-"""The database: engine set-up, sessions, and every query the service makes.
+"""The queries of the service (engine and sessions: ``db/database.py``).
 
 Sessions are explicit: ``Database.reading()`` for a GET, ``writing()`` for a
 unit of work. A writer locks the root execution row it works on
 (:func:`lock_root`) and writes states by compare-and-set
 (:func:`cas_update_state`), so two engines never apply the same transition.
 """
-import contextlib
 import json
 import logging
 import sqlite3
-import threading
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
@@ -20,85 +17,6 @@ from mistral_resume import exceptions as exc
 from mistral_resume.db import models
 
 LOG = logging.getLogger(__name__)
-
-
-class Database:
-    """One engine per process and database URL; hands out sessions."""
-
-    def __init__(self, url, sqlite_busy_timeout=60, pool_size=None):
-        self.url = sa.engine.make_url(url)
-        self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        kwargs = {"pool_pre_ping": not self.is_sqlite}
-        if self.url.get_backend_name() in ("mysql", "mariadb"):
-            # Row locks must see rows committed after our transaction began.
-            kwargs["isolation_level"] = "READ COMMITTED"
-        if pool_size and not self.is_sqlite:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size)
-        self.engine = sa.create_engine(self.url, **kwargs)
-        if self.is_sqlite:
-            _setup_sqlite(self.engine, sqlite_busy_timeout)
-        # On SQLite the writer's BEGIN is IMMEDIATE (see _setup_sqlite).
-        self._write_engine = self.engine.execution_options(mr_write=True)
-        self._read_maker = orm.sessionmaker(self.engine,
-                                            expire_on_commit=False)
-        self._write_maker = orm.sessionmaker(self._write_engine,
-                                             expire_on_commit=False)
-        # SQLite has one writer at a time, and its busy handler waits in
-        # sleeps of 1 to 100 ms: threads of this process queue on a lock
-        # instead, which wakes the next writer at once.
-        self._write_lock = threading.Lock() if self.is_sqlite else None
-        self._lock_timeout = sqlite_busy_timeout
-
-    @contextlib.contextmanager
-    def reading(self):
-        with self._read_maker() as session:
-            yield session
-
-    @contextlib.contextmanager
-    def writing(self):
-        """A transaction that commits when the block ends without error."""
-        with self._sqlite_writer(), self._write_maker() as session, \
-                session.begin():
-            yield session
-
-    @contextlib.contextmanager
-    def _sqlite_writer(self):
-        if self._write_lock is None:
-            yield
-            return
-        if not self._write_lock.acquire(timeout=self._lock_timeout):
-            raise exc.MistralResumeError(
-                "Timed out waiting for the SQLite write lock")
-        try:
-            yield
-        finally:
-            self._write_lock.release()
-
-    def dispose(self):
-        self.engine.dispose()
-
-
-def _setup_sqlite(engine, busy_timeout):
-    """WAL, foreign keys, and BEGIN IMMEDIATE for writers.
-
-    A deferred transaction that later writes gets SQLITE_BUSY at once when
-    another writer is active, whatever the busy timeout: a writer must take
-    the write lock when it begins.
-    """
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, record):
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=%d" % (busy_timeout * 1000))
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def on_begin(conn):
-        write = conn.get_execution_options().get("mr_write")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 # ------------------------------------------------------------------ locking
@@ -394,37 +312,6 @@ def child_executions(session, task_ex_id):
         .order_by(model.created_at)).scalars().all()
 
 
-# ------------------------------------------------------------------- outbox
-
-def outbox_take_stale(session, older_than, limit=100):
-    model = models.Outbox
-    query = (sa.select(model).where(model.created_at < older_than)
-             .order_by(model.id).limit(limit))
-    if session.get_bind().dialect.name != "sqlite":
-        query = query.with_for_update(skip_locked=True)
-    return session.execute(query).scalars().all()
-
-
-def outbox_delete(session, ids):
-    if ids:
-        session.execute(sa.delete(models.Outbox).where(
-            models.Outbox.id.in_(list(ids))))
-
-
-def claim_action(session, ax_id, executor_id, now=None):
-    """Claim a RUNNING, unclaimed action execution for ``executor_id`` by
-    compare-and-set; False if it is claimed already or no longer running
-    (a duplicate ``run_action``: the caller drops it)."""
-    model = models.ActionExecution
-    now = now or models.utcnow()
-    return session.execute(
-        sa.update(model)
-        .where(model.id == ax_id, model.state == "RUNNING",
-               model.executor_id.is_(None))
-        .values(executor_id=executor_id, claimed_at=now, heartbeat_at=now)
-        .execution_options(synchronize_session=False)).rowcount == 1
-
-
 # -------------------------------------------------------- with-items items
 
 def load_task(session, task_id, items=False):
@@ -570,102 +457,6 @@ def count_active_tasks(session, wf_ex_id, names, incomplete, completed,
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
     return session.execute(query).scalar_one()
-
-
-# -------------------------------------------------------------- scheduler
-
-def next_job_due(session):
-    """When the earliest unclaimed job is due, or None."""
-    model = models.ScheduledJob
-    return session.execute(sa.select(sa.func.min(model.run_at)).where(
-        model.owner.is_(None))).scalar()
-
-
-def claim_due_jobs(session, owner, now, stale_before, limit=50):
-    """Take due jobs for ``owner``: unclaimed ones, or claims gone stale.
-
-    Compare-and-set on ``owner``/``claimed_at``: two schedulers never claim
-    the same job.
-    """
-    model = models.ScheduledJob
-    free = sa.or_(model.owner.is_(None), model.claimed_at < stale_before)
-    query = (sa.select(model.id, model.owner, model.claimed_at)
-             .where(model.run_at <= now, free)
-             .order_by(model.run_at).limit(limit))
-    if session.get_bind().dialect.name != "sqlite":
-        query = query.with_for_update(skip_locked=True)
-    claimed = []
-    for job_id, old_owner, old_claimed in session.execute(query).all():
-        same = (model.owner.is_(None) if old_owner is None
-                else sa.and_(model.owner == old_owner,
-                             model.claimed_at == old_claimed))
-        result = session.execute(
-            sa.update(model).where(model.id == job_id, same)
-            .values(owner=owner, claimed_at=now)
-            .execution_options(synchronize_session=False))
-        if result.rowcount == 1:
-            claimed.append(job_id)
-    if not claimed:
-        return []
-    return session.execute(sa.select(model).where(
-        model.id.in_(claimed)).order_by(model.run_at)).scalars().all()
-
-
-def delete_job(session, job_id, owner):
-    """Delete a job this owner claimed; False if it is no longer ours."""
-    model = models.ScheduledJob
-    result = session.execute(
-        sa.delete(model).where(model.id == job_id, model.owner == owner)
-        .execution_options(synchronize_session=False))
-    return result.rowcount == 1
-
-
-def release_job(session, job_id, owner, run_at=None):
-    """Give a claimed job back (to run again at ``run_at``, if given)."""
-    model = models.ScheduledJob
-    values = {"owner": None, "claimed_at": None}
-    if run_at is not None:
-        values["run_at"] = run_at
-    session.execute(
-        sa.update(model).where(model.id == job_id, model.owner == owner)
-        .values(**values).execution_options(synchronize_session=False))
-
-
-# A job whose execution is paused waits under this owner for the resume.
-PARKED = "parked"
-
-
-def park_job(session, job_id, owner):
-    model = models.ScheduledJob
-    session.execute(
-        sa.update(model).where(model.id == job_id, model.owner == owner)
-        .values(owner=PARKED, claimed_at=None)
-        .execution_options(synchronize_session=False))
-
-
-def unpark_jobs(session, task_ex_ids, run_at):
-    """Let the parked jobs of these tasks run (at ``run_at``)."""
-    model = models.ScheduledJob
-    if not task_ex_ids:
-        return 0
-    return session.execute(
-        sa.update(model).where(model.task_execution_id.in_(list(task_ex_ids)),
-                               model.owner == PARKED)
-        .values(owner=None, run_at=run_at)
-        .execution_options(synchronize_session=False)).rowcount
-
-
-def has_job(session, task_ex_id):
-    model = models.ScheduledJob
-    return session.execute(sa.select(model.id).where(
-        model.task_execution_id == task_ex_id).limit(1)).first() is not None
-
-
-def delete_task_jobs(session, task_ex_id):
-    model = models.ScheduledJob
-    session.execute(sa.delete(model).where(
-        model.task_execution_id == task_ex_id)
-        .execution_options(synchronize_session=False))
 
 
 # ------------------------------------------------------------ environments

@@ -8,6 +8,7 @@ finished meanwhile).
 """
 from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
+from mistral_resume.db import jobs as db_jobs
 from mistral_resume.db import models
 from mistral_resume.engine import items
 from mistral_resume.engine import reverse
@@ -72,7 +73,7 @@ class Lifecycle:
                                states=(st.IDLE, st.DELAYED, st.RUNNING),
                                full=True)
         delayed = [t.id for t in held if t.state == st.DELAYED]
-        if delayed and db_api.unpark_jobs(self.session, delayed,
+        if delayed and db_jobs.unpark_jobs(self.session, delayed,
                                           models.utcnow()):
             # Parked jobs are due now: wake the scheduler after commit.
             self.uow.jobs.append("unparked")

@@ -11,6 +11,7 @@ import oslo_messaging as messaging
 
 from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
+from mistral_resume.db import jobs as db_jobs
 from mistral_resume.engine import action_defs
 from mistral_resume.engine import adhoc
 from mistral_resume.engine import definitions
@@ -265,9 +266,9 @@ class EngineManager:
                 step = executions.load_step(w, self._topics,
                                             task_ex.workflow_execution_id)
                 if step.wf_ex.state == st.PAUSED:
-                    db_api.park_job(w.session, job_id, owner)
+                    db_jobs.park_job(w.session, job_id, owner)
                     return
-                if not db_api.delete_job(w.session, job_id, owner):
+                if not db_jobs.delete_job(w.session, job_id, owner):
                     return
                 args = {k: v for k, v in payload.items()
                         if k != "task_ex_id"}
@@ -275,7 +276,7 @@ class EngineManager:
         except exc.NotFound:
             # The execution was deleted: nothing is left to continue.
             with self._db.writing() as session:
-                db_api.delete_job(session, job_id, owner)
+                db_jobs.delete_job(session, job_id, owner)
 
 
 def _once(work, key, dry_run, method, payload, run):

@@ -10,7 +10,7 @@ import datetime
 import logging
 import threading
 
-from mistral_resume.db import api as db_api
+from mistral_resume.db import leases as db_leases
 from mistral_resume.db import models
 
 LOG = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ def resend_stale_outbox(db, sender, older_than_seconds, now=None):
     now = now or models.utcnow()
     limit = now - datetime.timedelta(seconds=older_than_seconds)
     with db.writing() as session:
-        rows = db_api.outbox_take_stale(session, limit)
+        rows = db_leases.outbox_take_stale(session, limit)
         sent = []
         for row in rows:
             try:
@@ -30,7 +30,7 @@ def resend_stale_outbox(db, sender, older_than_seconds, now=None):
                 LOG.exception("Resending outbox row %s failed", row.id)
                 continue
             sent.append(row.id)
-        db_api.outbox_delete(session, sent)
+        db_leases.outbox_delete(session, sent)
     return len(sent)
 
 

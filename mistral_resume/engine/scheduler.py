@@ -17,7 +17,7 @@ import threading
 import uuid
 
 from mistral_resume import context
-from mistral_resume.db import api as db_api
+from mistral_resume.db import jobs as db_jobs
 from mistral_resume.db import models
 
 LOG = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class Scheduler(threading.Thread):
 
     def _next_wait(self):
         with self._db.reading() as session:
-            due = db_api.next_job_due(session)
+            due = db_jobs.next_job_due(session)
         if due is None:
             return self._poll
         seconds = (due - models.utcnow()).total_seconds()
@@ -84,7 +84,7 @@ class Scheduler(threading.Thread):
         with self._db.writing() as session:
             jobs = [(j.id, j.method, j.payload, j.context,
                      j.root_execution_id)
-                    for j in db_api.claim_due_jobs(
+                    for j in db_jobs.claim_due_jobs(
                         session, self.owner, now, now - self._claim_timeout)]
         for job_id, method, payload, ctx, root_id in jobs:
             if self._stopping.is_set():
@@ -96,7 +96,7 @@ class Scheduler(threading.Thread):
                 LOG.exception("Scheduled job %s (%s) failed; released for "
                               "another try", job_id, method)
                 with self._db.writing() as session:
-                    db_api.release_job(
+                    db_jobs.release_job(
                         session, job_id, self.owner, models.utcnow()
                         + datetime.timedelta(seconds=self._poll))
         return len(jobs)

@@ -13,7 +13,7 @@ from wsgiref import simple_server
 import oslo_messaging as messaging
 
 from mistral_resume import context
-from mistral_resume.db import api as db_api
+from mistral_resume.db import database
 from mistral_resume.engine import manager
 from mistral_resume.engine import recovery
 from mistral_resume.engine import rpcapi
@@ -44,7 +44,7 @@ class Service:
         self.conf = conf
         self.parts = tuple(parts)
         self.transport = rpcapi.get_transport(conf)
-        self.db = db or db_api.Database(
+        self.db = db or database.Database(
             conf.database.connection,
             sqlite_busy_timeout=conf.database.sqlite_busy_timeout)
         self.engine_client = rpcapi.EngineClient(conf, self.transport)

@@ -9,6 +9,7 @@ import logging
 
 from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
+from mistral_resume.db import jobs as db_jobs
 from mistral_resume.db import models
 from mistral_resume.engine import action_defs
 from mistral_resume.engine import items
@@ -272,7 +273,7 @@ class Step(lifecycle.Lifecycle):
                          published=published, finished_at=models.utcnow()):
             return
         if task_spec.timeout:
-            db_api.delete_task_jobs(self.session, task_ex.id)
+            db_jobs.delete_task_jobs(self.session, task_ex.id)
         if self.wf_ex.state == st.RUNNING:
             self.process(task_ex)
         self.check_completion()

@@ -16,6 +16,7 @@ import datetime
 import logging
 
 from mistral_resume.db import api as db_api
+from mistral_resume.db import leases as db_leases
 from mistral_resume.db import models
 
 LOG = logging.getLogger(__name__)
@@ -122,4 +123,4 @@ class Sender:
             sent.append(row.id)
         if sent:
             with self._db.writing() as session:
-                db_api.outbox_delete(session, sent)
+                db_leases.outbox_delete(session, sent)

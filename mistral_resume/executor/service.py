@@ -13,7 +13,7 @@ import uuid
 
 import oslo_messaging as messaging
 
-from mistral_resume.db import api as db_api
+from mistral_resume.db import leases as db_leases
 from mistral_resume.executor import registry
 
 LOG = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ class ExecutorEndpoint:
     def __init__(self, engine_client, conf=None, db=None):
         self._engine = engine_client
         self._conf = conf
-        # Claims action executions before running them (db_api.claim_action)
+        # Claims action executions before running them (db_leases.claim_action)
         self._db = db
         host = conf.executor.host if conf is not None else "executor"
         self.executor_id = "%s:%s" % (host, uuid.uuid4().hex)
@@ -39,7 +39,7 @@ class ExecutorEndpoint:
         if self._db is None or action_ex_id is None:
             return True
         with self._db.writing() as session:
-            claimed = db_api.claim_action(session, action_ex_id,
+            claimed = db_leases.claim_action(session, action_ex_id,
                                           self.executor_id)
         if not claimed:
             LOG.info("Action execution %s is claimed or done already; "

@@ -15,7 +15,7 @@ them as expressions of a fraction of a second and wait with a bound.
 """
 import pytest
 
-from mistral_resume.db import api as db_api
+from mistral_resume.db import jobs as db_jobs
 from mistral_resume.db import models
 from mistral_resume.workflow import statuses as st
 from tests.fixtures import stack as stack_fixture
@@ -496,7 +496,7 @@ def test_wait_before_delays_the_task(stack):
     assert task.state_info == "Delayed by 'wait-before' policy [delay=0.2]"
     assert stack.actions(task.id) == []
     with stack.db.reading() as session:
-        assert db_api.has_job(session, task.id)
+        assert db_jobs.has_job(session, task.id)
     assert stack.wait_for(ex_id).state == st.SUCCESS
     assert _task(stack, ex_id).state == st.SUCCESS
 
@@ -622,7 +622,7 @@ def test_retry_delay_waits_while_paused(stack):
 def _parked(stack):
     with stack.db.reading() as session:
         return session.query(models.ScheduledJob).filter_by(
-            owner=db_api.PARKED).count()
+            owner=db_jobs.PARKED).count()
 
 
 def test_delays_survive_a_restart(prompt_shutdown, tmp_path):

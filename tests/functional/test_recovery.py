@@ -5,6 +5,7 @@ from mistral_lib import actions as lib_actions
 import pytest
 
 from mistral_resume.db import api as db_api
+from mistral_resume.db import leases as db_leases
 from mistral_resume.executor import registry
 from mistral_resume.executor import service as executor_service
 from mistral_resume.workflow import statuses as st
@@ -60,9 +61,9 @@ def test_claim_is_compare_and_set(any_stack, ledger, monkeypatch):
         task = db_api.tasks_of(session, ex["id"])[0]
         (ax,) = db_api.actions_of(session, task.id)
     with any_stack.db.writing() as session:
-        assert db_api.claim_action(session, ax.id, "e1")
+        assert db_leases.claim_action(session, ax.id, "e1")
     with any_stack.db.writing() as session:
-        assert not db_api.claim_action(session, ax.id, "e2")
+        assert not db_leases.claim_action(session, ax.id, "e2")
     with any_stack.db.reading() as session:
         assert db_api.get_action_execution(session, ax.id).executor_id == (
             "e1")

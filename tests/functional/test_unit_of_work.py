@@ -6,6 +6,7 @@ import pytest
 from mistral_resume import context
 from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
+from mistral_resume.db import database as db_database
 from mistral_resume.db import models
 from mistral_resume.engine import recovery
 from mistral_resume.engine import uow
@@ -29,7 +30,7 @@ class RecordingSender(uow.Sender):
 
 @pytest.fixture
 def db(backend_url):
-    database = db_api.Database(backend_url)
+    database = db_database.Database(backend_url)
     models.Base.metadata.create_all(database.engine)
     yield database
     database.dispose()
@@ -157,7 +158,7 @@ def test_root_lock_serialises_two_writers(db):
 def test_join_row_is_unique_per_key(backend):
     databases.require(backend)
     with databases.fresh_database(backend) as url:
-        database = db_api.Database(url)
+        database = db_database.Database(url)
         models.Base.metadata.create_all(database.engine)
         ex_id = _execution(database)
         row = {"name": "j", "workflow_execution_id": ex_id,

@@ -18,7 +18,7 @@ from alembic import operations
 import pytest
 import sqlalchemy as sa
 
-from mistral_resume.db import api as db_api
+from mistral_resume.db import database as db_database
 from mistral_resume.db import migration
 from mistral_resume.db import models
 from tests.fixtures import databases
@@ -187,7 +187,7 @@ def test_engine_and_connection_are_accepted(backend_url, engine):
 def test_server_engine_is_accepted(backend_url):
     # The server migrates through its own engine (SQLite: WAL, foreign keys
     # on, its own BEGIN; MySQL: READ COMMITTED) before serving.
-    database = db_api.Database(backend_url)
+    database = db_database.Database(backend_url)
     try:
         migration.upgrade(database.engine)
         assert migration.current(database.engine) == migration.head()
@@ -205,7 +205,7 @@ def test_sqlite_batch_recreate_keeps_referencing_rows():
     # copy it to a new table, drop the old one. With foreign keys on, the
     # drop would delete every task through ON DELETE CASCADE.
     with databases.fresh_database("sqlite") as url:
-        database = db_api.Database(url)
+        database = db_database.Database(url)
         try:
             migration.upgrade(database.engine)
             with database.engine.begin() as connection:
