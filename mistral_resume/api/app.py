@@ -10,6 +10,7 @@ import pecan
 
 from mistral_resume.api import hooks
 from mistral_resume.api.controllers import root
+from mistral_resume.console import wsgi as console_wsgi
 
 
 def setup_app(conf, db, engine_client):
@@ -25,7 +26,11 @@ def setup_app(conf, db, engine_client):
         force_canonical=False,
         guess_content_type_from_ext=False,
     )
-    return BodySizeLimit(app, conf.api.max_request_body_size)
+    # The console (``/console``) is served beside the API, outside its
+    # auth: the page must load to ask for a token, and its files hold no
+    # data. ``/`` stays the API's version document.
+    return BodySizeLimit(console_wsgi.Console(app),
+                         conf.api.max_request_body_size)
 
 
 class BodySizeLimit:
