@@ -53,6 +53,17 @@ api_opts = [
                help="Worker threads serving API requests."),
 ]
 
+# Mistral's group and option name: keystonemiddleware.auth_token, from
+# [keystone_authtoken], checks every request's token when enabled.
+pecan_opts = [
+    cfg.BoolOpt("auth_enable", default=False,
+                help="Validate a Keystone token on every API request "
+                     "(keystonemiddleware, configured in "
+                     "[keystone_authtoken]); the identity is then the "
+                     "token's. False (embedded): the X-Project-Id, "
+                     "X-User-Id and X-Roles headers are trusted as sent."),
+]
+
 engine_opts = [
     cfg.StrOpt("topic", default="mistral_resume_engine",
                help="RPC topic the engines listen on."),
@@ -119,6 +130,7 @@ action_std_http_opts = [
 _GROUPS = (
     (None, default_opts),
     ("api", api_opts),
+    ("pecan", pecan_opts),
     ("engine", engine_opts),
     ("executor", executor_opts),
     ("database", database_opts),

@@ -8,6 +8,7 @@ import io
 
 import pecan
 
+from mistral_resume.api import auth
 from mistral_resume.api import hooks
 from mistral_resume.api.controllers import root
 from mistral_resume.console import wsgi as console_wsgi
@@ -18,6 +19,7 @@ def setup_app(conf, db, engine_client):
     app = pecan.make_app(
         root.RootController(),
         hooks=[hooks.ContextHook(conf, db, engine_client),
+               auth.PolicyHook(conf),
                hooks.JsonBodyHook(conf.api.max_json_depth),
                hooks.FaultSizeHook(),
                hooks.ErrorHook()],
@@ -29,7 +31,7 @@ def setup_app(conf, db, engine_client):
     # The console (``/console``) is served beside the API, outside its
     # auth: the page must load to ask for a token, and its files hold no
     # data. ``/`` stays the API's version document.
-    return BodySizeLimit(console_wsgi.Console(app),
+    return BodySizeLimit(console_wsgi.Console(auth.wrap(conf, app)),
                          conf.api.max_request_body_size)
 
 

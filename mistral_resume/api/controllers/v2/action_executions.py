@@ -3,6 +3,7 @@ import pecan
 from pecan import rest
 from wsme import types as wtypes
 
+from mistral_resume.api import auth
 from mistral_resume.api import hooks
 from mistral_resume.api.types import action_executions as types
 from mistral_resume.api.types import base
@@ -46,6 +47,7 @@ _LIST_SIGNATURE = (wtypes.text, int, wtypes.text, wtypes.text, wtypes.text,
 class ActionExecutionsController(rest.RestController):
     @hooks.expose(types.ActionExecution, wtypes.text)
     def get(self, id):
+        auth.enforce("action_executions:get")
         ctx = pecan.request.context
         with pecan.request.db.reading() as session:
             row = db_api.get_action_execution(session, id,
@@ -58,6 +60,7 @@ class ActionExecutionsController(rest.RestController):
                 task_name=None, state=None, state_info=None, accepted=None,
                 description=None, include_output=None,
                 task_execution_id=None):
+        auth.enforce("action_executions:list")
         raw = {"name": name, "workflow_name": workflow_name,
                "task_name": task_name, "state": state,
                "state_info": state_info, "accepted": accepted,
@@ -76,6 +79,7 @@ class ActionExecutionsController(rest.RestController):
             action, bad input or params, bad index; ExecutorTimeout (504);
             NotFound (404) unknown task; Conflict (409) task not failed.
         """
+        auth.enforce("action_executions:create")
         base.check_sizes(pecan.request.conf.api.max_field_size, {
             "input": body.input, "params": body.params,
             "description": body.description, "comment": body.comment})
@@ -107,6 +111,7 @@ class ActionExecutionsController(rest.RestController):
         :raises: NotFound; InputError for a state other than SUCCESS or
             ERROR; Conflict (engine) when the action is already complete.
         """
+        auth.enforce("action_executions:update")
         base.check_sizes(pecan.request.conf.api.max_field_size,
                          {"output": body.output})
         state = base.given(body.state)
@@ -136,6 +141,7 @@ class TaskActionExecutionsController(rest.RestController):
                 workflow_name=None, task_name=None, state=None,
                 state_info=None, accepted=None, description=None,
                 include_output=None):
+        auth.enforce("action_executions:list")
         raw = {"name": name, "workflow_name": workflow_name,
                "task_name": task_name, "state": state,
                "state_info": state_info, "accepted": accepted,
@@ -148,6 +154,7 @@ class TaskActionExecutionsController(rest.RestController):
 
 def _rerun(body):
     """A new action execution for a failed task (or one of its items)."""
+    auth.enforce("executions:resume")
     ctx = pecan.request.context
     task_id = body.task_execution_id
     index = base.given(body.index)

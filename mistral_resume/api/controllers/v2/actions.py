@@ -10,6 +10,7 @@ import pecan
 from wsme import types as wtypes
 
 from mistral_resume.api.controllers.v2 import documents as docs
+from mistral_resume.api import auth
 from mistral_resume.api import hooks
 from mistral_resume.api.types import actions as types
 from mistral_resume.api.types import base
@@ -35,6 +36,7 @@ class ActionsController(docs.DocumentController):
 
         :raises: DSLParsingError (400), DuplicateEntry (409).
         """
+        auth.enforce("actions:create")
         rows = pecan.request.engine.create_actions(
             pecan.request.context, docs.definition_text("action"),
             namespace=pecan.request.GET.get("namespace") or "",
@@ -47,6 +49,7 @@ class ActionsController(docs.DocumentController):
 
         :raises: DSLParsingError (400), NotFound, DuplicateEntry (409).
         """
+        auth.enforce("actions:update")
         rows = pecan.request.engine.update_actions(
             pecan.request.context, docs.definition_text("action"),
             namespace=pecan.request.GET.get("namespace") or "",
@@ -56,6 +59,7 @@ class ActionsController(docs.DocumentController):
     @hooks.expose(None, wtypes.text, wtypes.text, status_code=204)
     def delete(self, identifier, namespace=""):
         """:raises: NotFound, InputError (a system or workbook action)."""
+        auth.enforce("actions:delete")
         pecan.request.engine.delete_action(pecan.request.context,
                                            identifier,
                                            namespace=namespace or "")
@@ -66,6 +70,7 @@ class ActionsController(docs.DocumentController):
 
         :raises: NotFound.
         """
+        auth.enforce("actions:get")
         for data in _all_actions():
             if identifier in (data.get("id"), data["name"]):
                 return types.Action.from_dict(data)
@@ -78,6 +83,7 @@ class ActionsController(docs.DocumentController):
     def get_all(self, marker=None, limit=None, sort_keys=None,
                 sort_dirs=None, fields=None, name=None, is_system=None,
                 scope=None, namespace=None):
+        auth.enforce("actions:list")
         query = base.ListQuery(
             types.Action, types.SORTABLE,
             pecan.request.conf.api.max_list_limit, marker=marker,

@@ -6,6 +6,7 @@ import pecan
 from pecan import rest
 from wsme import types as wtypes
 
+from mistral_resume.api import auth
 from mistral_resume.api import hooks
 from mistral_resume.api.types import base
 from mistral_resume.api.types import environments as types
@@ -28,6 +29,7 @@ class EnvironmentsController(rest.RestController):
 
         :raises: NotFound.
         """
+        auth.enforce("environments:get")
         ctx = pecan.request.context
         with pecan.request.db.reading() as session:
             row = db_api.find_environment(session, name,
@@ -37,6 +39,7 @@ class EnvironmentsController(rest.RestController):
     @hooks.expose(types.Environment, body=types.Environment, status_code=201)
     def post(self, body):
         """:raises: InputError (400), DuplicateEntry (409)."""
+        auth.enforce("environments:create")
         result = pecan.request.engine.create_environment(
             pecan.request.context, base.given(body.name), _values(body))
         return types.Environment.from_dict(result)
@@ -47,6 +50,7 @@ class EnvironmentsController(rest.RestController):
 
         :raises: NotFound, InputError.
         """
+        auth.enforce("environments:update")
         result = pecan.request.engine.update_environment(
             pecan.request.context, base.given(body.name), _values(body))
         return types.Environment.from_dict(result)
@@ -54,6 +58,7 @@ class EnvironmentsController(rest.RestController):
     @hooks.expose(None, wtypes.text, status_code=204)
     def delete(self, name):
         """:raises: NotFound."""
+        auth.enforce("environments:delete")
         pecan.request.engine.delete_environment(pecan.request.context, name)
 
     @hooks.expose(types.Environments, wtypes.text, int, wtypes.text,
@@ -61,6 +66,7 @@ class EnvironmentsController(rest.RestController):
     def get_all(self, marker=None, limit=None, sort_keys=None,
                 sort_dirs=None, fields=None, name=None, scope=None):
         """The project's environments, oldest first."""
+        auth.enforce("environments:list")
         raw = {"name": name, "scope": scope}
         query = base.ListQuery(
             types.Environment, types.SORTABLE,

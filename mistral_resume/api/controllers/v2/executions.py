@@ -4,6 +4,7 @@ from pecan import rest
 from wsme import types as wtypes
 
 from mistral_resume.api.controllers.v2 import tasks
+from mistral_resume.api import auth
 from mistral_resume.api import hooks
 from mistral_resume.api.types import base
 from mistral_resume.api.types import executions as types
@@ -35,6 +36,7 @@ class ExecutionsController(rest.RestController):
 
     @hooks.expose(types.Execution, wtypes.text, wtypes.text)
     def get(self, id, fields=None):
+        auth.enforce("executions:get")
         with pecan.request.db.reading() as session:
             row = _get_row(session, id)
             return types.Execution.from_db(row).only(base.split(fields))
@@ -46,6 +48,7 @@ class ExecutionsController(rest.RestController):
         A given ``id`` that already names an execution answers that
         execution (Mistral's idempotent create).
         """
+        auth.enforce("executions:create")
         ctx = pecan.request.context
         ex_id = base.given(body.id)
         identifier = base.given(body.workflow_id) or base.given(
@@ -79,6 +82,7 @@ class ExecutionsController(rest.RestController):
         Mistral's rules on what may go together; the state change itself
         is the engine's (409 for a transition it refuses).
         """
+        auth.enforce("executions:update")
         base.check_sizes(pecan.request.conf.api.max_field_size, dict(
             base.resume_fields(base.given(body.resume)),
             params=body.params, description=body.description,
@@ -116,6 +120,7 @@ class ExecutionsController(rest.RestController):
     @hooks.expose(None, wtypes.text, wtypes.text, status_code=204)
     def delete(self, id, force=None):
         """:raises: Conflict (409) for an unfinished one, unless ``force``."""
+        auth.enforce("executions:delete")
         force = base.to_bool("force", force) if force else False
         with pecan.request.db.reading() as session:
             _get_row(session, id)
@@ -135,6 +140,7 @@ class ExecutionsController(rest.RestController):
                 all_projects=None):
         """Executions, oldest first (Mistral's default); ``output`` only
         with ``include_output=true``."""
+        auth.enforce("executions:list")
         raw = {"workflow_name": workflow_name, "workflow_id": workflow_id,
                "workflow_namespace": workflow_namespace,
                "description": description,
@@ -164,6 +170,10 @@ def list_executions(raw, marker, limit, sort_keys, sort_dirs, fields):
     exclude = () if include_output and base.to_bool(
         "include_output", include_output) else ("output",)
     all_projects = raw.get("all_projects")
+    if (all_projects and base.to_bool("all_projects", all_projects)) or \
+            raw.get("project_id") not in (None,
+                                          pecan.request.context.project_id):
+        auth.enforce("executions:list:all_projects")
     project = hooks.list_scope(
         pecan.request.context, raw.get("project_id"),
         bool(all_projects) and base.to_bool("all_projects", all_projects))
@@ -181,6 +191,7 @@ def _resume(ex_id, body):
     if base.given(body.description) is not None:
         raise exc.InputError("The property description must be updated "
                              "separately from a resume.")
+    auth.enforce("executions:resume")
     resumes = requests.resume_list(base.given(body.resume))
     with pecan.request.db.reading() as session:
         _get_row(session, ex_id)

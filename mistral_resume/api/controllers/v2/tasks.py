@@ -4,6 +4,7 @@ from pecan import rest
 from wsme import types as wtypes
 
 from mistral_resume.api.controllers.v2 import action_executions
+from mistral_resume.api import auth
 from mistral_resume.api import hooks
 from mistral_resume.api.types import base
 from mistral_resume.api.types import tasks as types
@@ -51,6 +52,7 @@ class TasksController(rest.RestController):
     @hooks.expose(types.Task, wtypes.text)
     def get(self, id):
         """One task, with its ``result``."""
+        auth.enforce("tasks:get")
         ctx = pecan.request.context
         with pecan.request.db.reading() as session:
             row = db_api.get_task(session, id, hooks.read_scope(ctx))
@@ -61,6 +63,7 @@ class TasksController(rest.RestController):
                 sort_dirs=None, fields=None, name=None, workflow_name=None,
                 workflow_id=None, state=None, state_info=None,
                 processed=None, reset=None, workflow_execution_id=None):
+        auth.enforce("tasks:list")
         raw = {"name": name, "workflow_name": workflow_name,
                "workflow_id": workflow_id, "state": state,
                "state_info": state_info, "processed": processed,
@@ -74,6 +77,8 @@ class TasksController(rest.RestController):
 
         :raises: NotFound; InputError for another state.
         """
+        auth.enforce("tasks:update")
+        auth.enforce("executions:resume")
         ctx = pecan.request.context
         with pecan.request.db.reading() as session:
             db_api.get_task(session, id, hooks.read_scope(ctx))
@@ -108,6 +113,7 @@ class ExecutionTasksController(rest.RestController):
                 sort_keys=None, sort_dirs=None, fields=None, name=None,
                 workflow_name=None, workflow_id=None, state=None,
                 state_info=None, processed=None, reset=None):
+        auth.enforce("tasks:list")
         raw = {"name": name, "workflow_name": workflow_name,
                "workflow_id": workflow_id, "state": state,
                "state_info": state_info, "processed": processed,

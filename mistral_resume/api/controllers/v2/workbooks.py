@@ -11,6 +11,7 @@ from pecan import rest
 from wsme import types as wtypes
 
 from mistral_resume.api.controllers.v2 import documents as docs
+from mistral_resume.api import auth
 from mistral_resume.api import hooks
 from mistral_resume.api.types import base
 from mistral_resume.api.types import workbooks as types
@@ -29,6 +30,7 @@ class ValidationController(rest.RestController):
     @pecan.expose(content_type="application/json")
     def post(self):
         """``{"valid": bool, "error": str or null}``; writes nothing."""
+        auth.enforce("workbooks:validate")
         ctx = pecan.request.context
         namespace = pecan.request.GET.get("namespace") or ""
         try:
@@ -50,6 +52,7 @@ class WorkbooksController(docs.DocumentController):
 
         :raises: DSLParsingError (400), DuplicateEntry (409).
         """
+        auth.enforce("workbooks:create")
         row = pecan.request.engine.create_workbook(
             pecan.request.context, docs.definition_text("workbook"),
             namespace=pecan.request.GET.get("namespace") or "",
@@ -62,6 +65,7 @@ class WorkbooksController(docs.DocumentController):
 
         :raises: DSLParsingError (400), NotFound, DuplicateEntry (409).
         """
+        auth.enforce("workbooks:update")
         row = pecan.request.engine.update_workbook(
             pecan.request.context, docs.definition_text("workbook"),
             namespace=pecan.request.GET.get("namespace") or "",
@@ -71,6 +75,7 @@ class WorkbooksController(docs.DocumentController):
     @hooks.expose(types.Workbook, wtypes.text, wtypes.text, wtypes.text)
     def get(self, name, namespace="", fields=None):
         """:raises: NotFound."""
+        auth.enforce("workbooks:get")
         ctx = pecan.request.context
         with pecan.request.db.reading() as session:
             row = db_api.find_workbook(
@@ -81,6 +86,7 @@ class WorkbooksController(docs.DocumentController):
     @hooks.expose(None, wtypes.text, wtypes.text, status_code=204)
     def delete(self, name, namespace=""):
         """:raises: NotFound."""
+        auth.enforce("workbooks:delete")
         pecan.request.engine.delete_workbook(pecan.request.context, name,
                                              namespace=namespace or "")
 
@@ -91,6 +97,9 @@ class WorkbooksController(docs.DocumentController):
                 sort_dirs=None, fields=None, namespace=None, name=None,
                 scope=None, project_id=None):
         """Own workbooks (all projects' for an admin), a page at a time."""
+        auth.enforce("workbooks:list")
+        if project_id not in (None, pecan.request.context.project_id):
+            auth.enforce("workbooks:list:all_projects")
         return docs.list_page(
             types, types.Workbook, types.Workbooks,
             models.Workbook, marker, limit,

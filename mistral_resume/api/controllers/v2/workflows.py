@@ -10,6 +10,7 @@ from pecan import rest
 from wsme import types as wtypes
 
 from mistral_resume.api.controllers.v2 import documents as docs
+from mistral_resume.api import auth
 from mistral_resume.api import hooks
 from mistral_resume.api.types import base
 from mistral_resume.api.types import workflows as types
@@ -24,6 +25,7 @@ class ValidationController(rest.RestController):
     @pecan.expose(content_type="application/json")
     def post(self):
         """``{"valid": bool, "error": str or null}``; writes nothing."""
+        auth.enforce("workflows:validate")
         ctx = pecan.request.context
         namespace = pecan.request.GET.get("namespace") or ""
         try:
@@ -47,6 +49,9 @@ class WorkflowsController(docs.DocumentController):
     @pecan.expose(content_type="application/json")
     def post(self):
         """Create every workflow of the document: 201 ``{"workflows"}``."""
+        auth.enforce("workflows:create")
+        if pecan.request.GET.get("scope") == "public":
+            auth.enforce("workflows:publicize")
         ctx = pecan.request.context
         rows = pecan.request.engine.create_workflows(
             ctx, docs.definition_text("workflow"),
@@ -61,6 +66,9 @@ class WorkflowsController(docs.DocumentController):
         :raises: NotFound for an unknown ``identifier``; InputError when
             the document is not exactly that workflow.
         """
+        auth.enforce("workflows:update")
+        if pecan.request.GET.get("scope") == "public":
+            auth.enforce("workflows:publicize")
         ctx = pecan.request.context
         definition = docs.definition_text("workflow")
         namespace = pecan.request.GET.get("namespace") or ""
@@ -85,6 +93,7 @@ class WorkflowsController(docs.DocumentController):
 
     @hooks.expose(types.Workflow, wtypes.text, wtypes.text, wtypes.text)
     def get(self, identifier, namespace="", fields=None):
+        auth.enforce("workflows:get")
         ctx = pecan.request.context
         with pecan.request.db.reading() as session:
             row = db_api.find_workflow_definition(
@@ -93,6 +102,7 @@ class WorkflowsController(docs.DocumentController):
 
     @hooks.expose(None, wtypes.text, wtypes.text, status_code=204)
     def delete(self, identifier, namespace=""):
+        auth.enforce("workflows:delete")
         ctx = pecan.request.context
         pecan.request.engine.delete_workflow(ctx, identifier,
                                              namespace=namespace or "")
@@ -104,6 +114,9 @@ class WorkflowsController(docs.DocumentController):
                 sort_dirs=None, fields=None, namespace=None, name=None,
                 scope=None, project_id=None):
         """Own workflows (all projects' for an admin), a page at a time."""
+        auth.enforce("workflows:list")
+        if project_id not in (None, pecan.request.context.project_id):
+            auth.enforce("workflows:list:all_projects")
         return docs.list_page(
             types, types.Workflow, types.Workflows,
             models.WorkflowDefinition, marker, limit,
