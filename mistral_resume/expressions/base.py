@@ -26,7 +26,9 @@ but its context always holds ``__execution``, which ours keeps in
 """
 
 from mistral_resume import exceptions as exc
+from mistral_resume.expressions import checks
 from mistral_resume.expressions import jinja_eval
+from mistral_resume.expressions import watchdog
 from mistral_resume.expressions import yaql_eval
 
 # yaql's options; Mistral leaves both off (-1), we do not: a result longer
@@ -34,19 +36,26 @@ from mistral_resume.expressions import yaql_eval
 # DEFAULT_MEMORY_QUOTA bytes, fails the expression instead of the process.
 DEFAULT_MAX_ITERATORS = 100000
 DEFAULT_MEMORY_QUOTA = 32 * 1024 * 1024
+# Seconds one evaluation may take: what the size checks cannot recognise
+# (a loop inside a loop) is stopped by this.
+DEFAULT_TIME_LIMIT = 10.0
+_time = {"limit": 0}
 
 # Name order, as Mistral's evaluator registry: Jinja is tried first.
 _LANGUAGES = (("jinja", jinja_eval), ("yaql", yaql_eval))
 
 
-def configure(max_iterators=None, memory_quota=None):
+def configure(max_iterators=None, memory_quota=None, time_limit=None):
     """Set the evaluation limits of both languages.
 
     :param max_iterators: most items a collection may have (yaql's
         ``limitIterators``); -1 for no limit; None keeps the current value.
     :param memory_quota: most bytes a value may take (yaql's
         ``memoryQuota``); -1 for no limit; None keeps the current value.
-    :raises ValueError: for a value that is not an integer >= -1.
+    :param time_limit: most seconds one evaluation may take (lookups not
+        counted); 0 for no limit; None keeps the current value.
+    :raises ValueError: for a value that is not an integer >= -1, or a
+        negative time limit.
     """
     for name, value in (("max_iterators", max_iterators),
                         ("memory_quota", memory_quota)):
@@ -55,13 +64,21 @@ def configure(max_iterators=None, memory_quota=None):
                                   or value < -1):
             raise ValueError("%s must be an integer >= -1, not %r"
                              % (name, value))
+    if time_limit is not None and (
+            isinstance(time_limit, bool)
+            or not isinstance(time_limit, (int, float)) or time_limit < 0):
+        raise ValueError("time_limit must be a number >= 0, not %r"
+                         % (time_limit,))
     yaql_eval.configure(max_iterators, memory_quota)
-    jinja_eval.configure(max_iterators, memory_quota)
+    checks.configure(max_iterators, memory_quota)
+    if time_limit is not None:
+        _time["limit"] = time_limit
 
 
 def limits():
-    """The limits in force: ``{"max_iterators": ..., "memory_quota": ...}``."""
-    return yaql_eval.limits()
+    """The limits in force: ``{"max_iterators": ..., "memory_quota": ...,
+    "time_limit": ...}``."""
+    return dict(yaql_eval.limits(), time_limit=_time["limit"])
 
 
 def _languages_in(text):
@@ -123,10 +140,22 @@ def evaluate(text, data, lookup=None):
     """
     if not isinstance(text, str):
         return text
-    for _name, module in _LANGUAGES:
+    for name, module in _LANGUAGES:
         if module.is_expression(text):
-            return module.evaluate(text, data, lookup)
+            return _evaluate_in_time(name, module, text, data, lookup)
     return text
+
+
+def _evaluate_in_time(name, module, text, data, lookup):
+    limit = _time["limit"]
+    try:
+        with watchdog.limit(limit):
+            return module.evaluate(text, data, lookup)
+    except watchdog.Timeout:
+        raise exc.ExpressionError(
+            "Can not evaluate %s expression [expression=%s, error=it took"
+            " more than %s seconds, the time limit of one evaluation]"
+            % ("Jinja" if name == "jinja" else "YAQL", text, limit))
 
 
 def evaluate_recursively(value, data, lookup=None):
@@ -143,4 +172,4 @@ def evaluate_recursively(value, data, lookup=None):
     return evaluate(value, data, lookup)
 
 
-configure(DEFAULT_MAX_ITERATORS, DEFAULT_MEMORY_QUOTA)
+configure(DEFAULT_MAX_ITERATORS, DEFAULT_MEMORY_QUOTA, DEFAULT_TIME_LIMIT)

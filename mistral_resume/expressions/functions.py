@@ -18,6 +18,8 @@ from oslo_utils import uuidutils
 import yaml
 
 from mistral_resume import exceptions as exc
+from mistral_resume.expressions import checks
+from mistral_resume.expressions import watchdog
 
 # Task types as Mistral stores them in a task execution's ``type``.
 ACTION_TASK_TYPE = "ACTION"
@@ -239,7 +241,8 @@ class Scope:
     def ask(self, method, *args):
         """Call ``lookup.<method>(*args)``, wrapping engine-side errors."""
         try:
-            return getattr(self.lookup, method)(*args)
+            with watchdog.paused():
+                return getattr(self.lookup, method)(*args)
         except exc.ExpressionError:
             raise
         except Exception as e:
@@ -280,12 +283,14 @@ def global_(scope, var_name):
 def json_pp(scope, data=None):
     """Pretty JSON with real line breaks inside strings (deprecated in
     Mistral, kept for old workflows). No argument: the whole data context."""
-    value = to_plain(scope.data if data is None else data)
-    text = jsonutils.dumps(value, indent=4)
+    value = scope.data if data is None else data
+    checks.value(value, "the data to dump")
+    text = jsonutils.dumps(to_plain(value), indent=4)
     return text.replace("\\n", "\n").replace(" \n", "\n")
 
 
 def json_dump(scope, data):
+    checks.value(data, "the data to dump")
     return jsonutils.dumps(to_plain(data), indent=4)
 
 
@@ -294,11 +299,13 @@ def json_parse(scope, data):
 
 
 def yaml_dump(scope, data):
+    checks.value(data, "the data to dump")
     return yaml.safe_dump(to_plain(data), default_flow_style=False)
 
 
 def yaml_parse(scope, data):
-    return yaml.safe_load(data)
+    """``yaml.safe_load``, aliases that expand too far refused."""
+    return checks.yaml_load(data)
 
 
 def uuid(scope=None):

@@ -17,13 +17,15 @@ piped value as their data.
 
 import collections.abc
 import functools
-import math
 import re
 
 import jinja2
+from jinja2 import compiler
 from jinja2 import sandbox
 
 from mistral_resume import exceptions as exc
+from mistral_resume.expressions import checks
+from mistral_resume.expressions import filters
 from mistral_resume.expressions import functions
 
 # Mistral's patterns: non-greedy, no DOTALL.
@@ -36,59 +38,108 @@ CACHE_SIZE = 4096
 # identifier, so a template can reach it only through the functions.
 _SCOPE_KEY = "mistral-resume scope"
 
-# Set by base.configure() (base applies its defaults when imported).
-_limits = {"max_iterators": -1, "memory_quota": -1}
-
-
 def configure(max_iterators=None, memory_quota=None):
-    """Set the limits for ``*`` and ``**`` (None keeps, -1 means none)."""
-    if max_iterators is not None:
-        _limits["max_iterators"] = max_iterators
-    if memory_quota is not None:
-        _limits["memory_quota"] = memory_quota
-
-
-# yaql's own rules: an iterator limit of 0 allows nothing, a memory quota of
-# 0 or less allows anything.
-def _too_long(size):
-    return 0 <= _limits["max_iterators"] < size
-
-
-def _too_big(size):
-    return 0 < _limits["memory_quota"] < size
+    """Set the limits for sizes (None keeps, -1 means none)."""
+    checks.configure(max_iterators, memory_quota)
 
 
 def _check_binop(operator, left, right):
+    both = (str, bytes, list, tuple)
     if operator == "*":
+        checks.product(left, right)
         for seq, count in ((left, right), (right, left)):
-            if (isinstance(seq, (str, bytes, list, tuple))
-                    and isinstance(count, int) and count > 0):
-                size = len(seq) * count
-                if isinstance(seq, (str, bytes)):
-                    if _too_big(size):
-                        raise MemoryError(
-                            "Expression consumed too much memory (a %d"
-                            " character string)" % size)
-                elif _too_long(size):
-                    raise OverflowError(
-                        "Collection length exceeds %d elements"
-                        % _limits["max_iterators"])
-    elif (operator == "**" and isinstance(left, int)
-            and isinstance(right, int) and abs(left) > 1 and right > 0):
-        size = right * math.log2(abs(left)) / 8
-        if _too_big(size):
-            raise MemoryError("Expression consumed too much memory (a %d"
-                              " byte number)" % size)
+            if isinstance(seq, both) and isinstance(count, int):
+                checks.repeat(seq, count)
+    elif operator == "**":
+        checks.power(left, right)
+    elif operator == "+":
+        if isinstance(left, both) and type(left) is type(right):
+            checks.concat(left, right)
+    elif operator == "%" and isinstance(left, str):
+        checks.percent_format(left, right)
+
+
+def _check_call(obj, args):
+    """Checks before a method call; the arguments to call it with."""
+    owner = getattr(obj, "__self__", None)
+    if isinstance(owner, str):
+        name = getattr(obj, "__name__", "")
+        checks.string_method(name, owner, args)
+        if name == "join" and args:
+            items = list(args[0])
+            checks.join(owner, items)
+            args = (items,) + tuple(args[1:])
+    return args
+
+
+# Methods that add to a list, dict or set: the container is checked after.
+_GROWING = frozenset(["append", "extend", "insert", "update", "setdefault",
+                      "add", "__iadd__"])
+
+
+def _check_growth(obj, args):
+    owner = getattr(obj, "__self__", None)
+    if (isinstance(owner, (list, dict, set))
+            and getattr(obj, "__name__", "") in _GROWING):
+        checks.length(len(owner))
+        if obj.__name__ in ("append", "insert", "add", "setdefault"):
+            # As if every element were as large as the newest: building a
+            # list of references to one big list is the bomb here.
+            checks.memory(checks.cost(args[-1] if args else None)
+                          * len(owner), "a collection")
+        else:
+            checks.value(owner, "a collection")
+
+
+def _concat(parts):
+    """Join what a template renders, its size checked first."""
+    parts = [p if isinstance(p, str) else str(p) for p in parts]
+    checks.memory(sum(len(p) for p in parts), "the rendered text")
+    return "".join(parts)
+
+
+class _CodeGenerator(compiler.CodeGenerator):
+    # ``a ~ b`` is compiled into a call of a runtime function nothing can
+    # intercept; here it goes through the environment, which checks sizes.
+    def visit_Concat(self, node, frame):
+        self.write("environment.checked_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
 
 
 class _Sandbox(sandbox.SandboxedEnvironment):
     # Read when templates are compiled: these operators go through
     # call_binop, where the size of the result is checked first.
-    intercepted_binops = frozenset(["*", "**"])
+    intercepted_binops = frozenset(["*", "**", "+", "%"])
+    code_generator_class = _CodeGenerator
+    concat = staticmethod(_concat)
 
     def call_binop(self, context, operator, left, right):
         _check_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805
+        args = _check_call(__obj, args)
+        result = super().call(__context, __obj, *args, **kwargs)
+        _check_growth(__obj, args)
+        return result
+
+    def checked_concat(self, items):
+        return _concat(items)
+
+    def wrap_str_format(self, value):
+        wrapper = super().wrap_str_format(value)
+        if wrapper is None:
+            return None
+        text = value.__self__
+
+        def checked(*args, **kwargs):
+            checks.str_format(text, args, kwargs)
+            return wrapper(*args, **kwargs)
+
+        return checked
 
 
 def _scope(context):
@@ -118,6 +169,7 @@ def _create_environment():
         env.globals[name] = _as_global(function)
     for name in functions.DATA_FILTERS:
         env.filters[name] = _as_filter(functions.FUNCTIONS[name])
+    filters.install(env)
     return env
 
 

@@ -27,7 +27,9 @@ from yaql.language import factory
 from yaql.language import utils as yaql_utils
 
 from mistral_resume import exceptions as exc
+from mistral_resume.expressions import checks
 from mistral_resume.expressions import functions
+from mistral_resume.expressions import yaql_checked
 
 # Mistral's pattern: no DOTALL, so an expression never spans lines.
 PATTERN = re.compile(r"<%.*?%>")
@@ -168,7 +170,8 @@ def _get_root_context():
     global _root_context
     root = _root_context
     if root is None:
-        root = yaql.create_context()
+        root = yaql.create_context().create_child_context()
+        yaql_checked.register(root)
         for name, function in YAQL_FUNCTIONS.items():
             root.register_function(function, name=name)
         _root_context = root
@@ -252,7 +255,18 @@ def evaluate(text, data, lookup=None):
     if len(matches) == 1 and matches[0].group(0) == text:
         return _evaluate_one(engine, context, _inner(matches[0]), data)
     return PATTERN.sub(
-        lambda m: str(_evaluate_one(engine, context, _inner(m), data)), text)
+        lambda m: _text(_evaluate_one(engine, context, _inner(m), data),
+                        _inner(m), data), text)
+
+
+def _text(value, expression, data):
+    try:
+        checks.value(value, "the text of the result")
+    except MemoryError as e:
+        raise exc.ExpressionError(
+            "Can not evaluate YAQL expression [expression=%s, error=%s,"
+            " data=%s]" % (expression, e, functions.cut(data)))
+    return str(value)
 
 
 def _evaluate_one(engine, context, expression, data):
