@@ -30,8 +30,15 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--setup", choices=("embedded", "distributed"),
                     default="embedded",
-                    help="our deployment; 'distributed' (3 engines on "
-                         "RabbitMQ + MariaDB) is NOT YET implemented")
+                    help="our deployment: one embedded process, or api + "
+                         "3 engines + 2 executors on RabbitMQ + MariaDB")
+    ap.add_argument("--distributed", dest="setup", action="store_const",
+                    const="distributed", help="same as --setup distributed")
+    ap.add_argument("--floor", nargs="*", metavar="BACKEND",
+                    choices=("sqlite", "postgresql", "mysql"),
+                    help="also measure the floor (floor.py: replay of the "
+                         "engine's SQL) for par20x10 and seq50 on these "
+                         "backends (default sqlite)")
     ap.add_argument("--against-mistral", metavar="URL",
                     help="a running Mistral v2 API to compare with")
     ap.add_argument("--mistral-pid", type=int,
@@ -65,10 +72,14 @@ def parse_args(argv):
                           else args.workloads)
         args.curves = [] if args.curves is None else args.curves
         args.repeat = 1
+    distributed = args.setup == "distributed"
     if args.workloads is None:
-        args.workloads = list(workloads.MAIN)
+        args.workloads = (list(workloads.DISTRIBUTED) if distributed
+                          else list(workloads.MAIN))
     if args.curves is None:
-        args.curves = list(workloads.CURVES)
+        args.curves = [] if distributed else list(workloads.CURVES)
+    if args.floor == []:
+        args.floor = ["sqlite"]
     return args
 
 
@@ -90,7 +101,7 @@ class System:
         """One run of ``workload``; its metrics go to ``self.metrics``."""
         if workload.name in self.failed:
             return
-        roots = [self.service.pid]
+        roots = pids_of(self.service)
         try:
             for wf_name, text in workload.workflows.items():
                 if wf_name not in self.prepared:
@@ -158,6 +169,11 @@ class System:
         }
 
 
+def pids_of(service):
+    """The root processes of a service (several when distributed)."""
+    return list(getattr(service, "pids", [service.pid]))
+
+
 def run_round(systems, names, repeat, mistral_max, mistral_skip=()):
     for name in names:
         workload = workloads.get(name)
@@ -173,11 +189,15 @@ def run_round(systems, names, repeat, mistral_max, mistral_skip=()):
 
 
 def start_systems(args):
-    ours = services.Ours().start()
-    print("ours: %s (pid %d, state %s)" % (ours.url, ours.pid,
-                                           ours.state_path),
+    if args.setup == "distributed":
+        ours = services.Distributed().start()
+        broker = services.find_broker()
+    else:
+        ours, broker = services.Ours().start(), None
+    print("ours: %s (pids %s, state %s)" % (ours.url, pids_of(ours),
+                                            ours.state_path),
           file=sys.stderr, flush=True)
-    systems = [System(ours, args.poll, args.timeout)]
+    systems = [System(ours, args.poll, args.timeout, broker=broker)]
     if args.start_mistral or args.against_mistral:
         mistral = services.Mistral(url=args.against_mistral,
                                    pid=args.mistral_pid)
@@ -190,16 +210,12 @@ def start_systems(args):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.setup == "distributed":
-        print("--setup distributed: not yet implemented (issue 7: 3 engines "
-              "on RabbitMQ + MariaDB); run the embedded default for now.",
-              file=sys.stderr)
-        return 2
     started = time.time()
     load_before = os.getloadavg()
     systems = start_systems(args)
     try:
-        peaks = {s.name: services.RssPeak([s.service.pid]) for s in systems}
+        peaks = {s.name: services.RssPeak(pids_of(s.service))
+                 for s in systems}
         broker_peak = services.RssPeak([systems[-1].broker])
         for sampler in list(peaks.values()) + [broker_peak]:
             sampler.start()
@@ -230,13 +246,46 @@ def main(argv=None):
     if len(systems) > 1:
         doc["systems"]["mistral"]["broker_rss_peak_mb"] = broker_mb
     doc["ratios"] = report.ratios(doc)
+    if args.floor:
+        doc["floor"] = run_floor(args, doc)
     text = json.dumps(doc, indent=1, sort_keys=True)
     print(text)
     print(report.table(doc))
+    if args.floor:
+        import floor
+        print(floor.table(doc["floor"], rest_rates(doc)))
     if args.json:
         with open(args.json, "w") as f:
             f.write(text + "\n")
     return 0
+
+
+def rest_rates(doc):
+    """Our REST tasks/s for the floor's workloads, where this run has them."""
+    median = doc["systems"]["ours"]["median"]
+    rates = {}
+    if "par20x10_tasks_per_s" in median:
+        rates["par20x10"] = median["par20x10_tasks_per_s"]
+    if median.get("seq50_s"):
+        rates["seq50"] = 50 / median["seq50_s"]
+    return rates
+
+
+def run_floor(args, doc):
+    """The floor on each backend asked, after the services stopped."""
+    import floor  # imports the engine: only when asked
+
+    def log(line):
+        print(line, file=sys.stderr, flush=True)
+    result = floor.measure_all(args.floor, list(floor.DEFAULT_WORKLOADS),
+                               repeat=max(args.repeat, 1), log=log)
+    for name, rate in rest_rates(doc).items():
+        for figures in result.values():
+            if name in figures:
+                figures[name]["rest_tasks_per_s"] = round(rate, 1)
+                figures[name]["rest_x_floor"] = round(
+                    figures[name]["floor_tasks_per_s"] / rate, 2)
+    return result
 
 
 if __name__ == "__main__":

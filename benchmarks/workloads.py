@@ -33,6 +33,7 @@ MAIN = ("seq50", "items200", "rerun100", "par20x10", "par20x100")
 CURVES = ("seq10", "seq100", "seq1000", "rerun1000", "items100",
           "items1000", "rss1000", "items10000")
 QUICK = ("seq10",)
+DISTRIBUTED = ("par20x10", "seq50")
 
 
 # ---------------------------------------------------------------- workflows
@@ -152,7 +153,7 @@ def rss(n, batch=20):
     marks = sorted({0, n // 10, n // 2, n})
 
     def run(client, service):
-        roots = [service.pid]
+        roots = list(getattr(service, "pids", [service.pid]))
         stored0 = service.stored_bytes()
         after = {0: services.rss_mb(roots)}
         t0 = time.monotonic()

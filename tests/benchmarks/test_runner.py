@@ -44,12 +44,48 @@ def test_quick_run_reports_positive_numbers(tmp_path):
     assert "mistral" not in doc["systems"]
 
 
-def test_distributed_setup_says_not_yet():
+def _load(name):
+    bench = os.path.join(REPO, "benchmarks")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    spec = importlib.util.spec_from_file_location(
+        "bench_" + name, os.path.join(bench, name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_distributed_and_floor_options():
+    run = _load("run")
+    args = run.parse_args(["--distributed", "--floor"])
+    assert args.setup == "distributed"
+    assert args.workloads == ["par20x10", "seq50"]
+    assert args.curves == []
+    assert args.floor == ["sqlite"]
+    args = run.parse_args([])
+    assert args.setup == "embedded" and args.floor is None
+    assert "par20x100" in args.workloads and "seq1000" in args.curves
+
+
+@pytest.mark.timeout(300)
+def test_floor_replays_the_captured_sql_without_errors(tmp_path):
+    out = tmp_path / "floor.json"
     done = subprocess.run(
-        [sys.executable, RUN, "--setup", "distributed", "--quick"],
-        capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2
-    assert "not yet" in done.stderr
+        [sys.executable, os.path.join(REPO, "benchmarks", "floor.py"),
+         "--workloads", "seq3", "par2x2", "--repeat", "1",
+         "--json", str(out)],
+        capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    doc = json.loads(out.read_text())
+    for name, tasks in (("seq3", 3), ("par2x2", 4)):
+        figures = doc["sqlite"][name]
+        assert figures["tasks"] == tasks
+        assert figures["replay_errors"] == 0
+        assert figures["statements_per_task"] > 1
+        assert figures["commits_per_task"] >= 1
+        assert figures["floor_tasks_per_s"] > 0
+        assert figures["engine_tasks_per_s"] > 0
+    assert "| sqlite | seq3 |" in done.stdout
 
 
 def test_ratios_point_the_right_way():
