@@ -85,6 +85,13 @@ engine_opts = [
     cfg.IntOpt("job_claim_timeout", default=60, min=1,
                help="Seconds after which a scheduled job claimed by an "
                     "engine that did not run it is taken by another."),
+    cfg.FloatOpt("action_lease", default=60.0, min=0.1,
+                 help="Seconds without a heartbeat after which an action's "
+                      "executor is taken for dead (and an action nobody "
+                      "claimed for as long for lost on its way): the action "
+                      "is sent again if its task has safe-rerun, else it "
+                      "fails. Keep it several [executor] "
+                      "heartbeat_interval long."),
 ]
 
 executor_opts = [
@@ -95,6 +102,10 @@ executor_opts = [
                help="Name of this executor on the RPC bus."),
     cfg.IntOpt("workers", default=16, min=1,
                help="Threads running actions at once."),
+    cfg.FloatOpt("heartbeat_interval", default=10.0, min=0.05,
+                 help="Seconds between two renewals of the claims of the "
+                      "actions this executor runs (see [engine] "
+                      "action_lease)."),
 ]
 
 database_opts = [

@@ -227,7 +227,13 @@ class ActionExecution(_Stamped, Base):
     # An ad hoc action's ``output`` transforms, innermost first, applied to
     # the base action's result when it completes (None: a plain action).
     adhoc_outputs = sa.Column(JsonType, nullable=True)
-    # The executor that claimed the run (claim_action), and when.
+    # What an ad hoc action runs: ``{"name", "input"}`` of its base action
+    # (sent again as it was if the action is re-sent after a lost executor).
+    adhoc_base = sa.Column(JsonType, nullable=True)
+    # The executor that claimed the run (db/leases.py) and its last
+    # heartbeat; ``claimed_at`` is when the run was last handed out (claimed,
+    # or re-sent by lease recovery). A NULL heartbeat under a claim: an async
+    # action, which completes through the API and has no lease.
     executor_id = sa.Column(sa.String(255), nullable=True)
     claimed_at = sa.Column(Timestamp, nullable=True)
     heartbeat_at = sa.Column(Timestamp, nullable=True)

@@ -4,7 +4,6 @@ Each verb is one unit of work (``uow.unit_of_work``): lock the root
 execution, load, apply the pure core's decision, save, commit, then send.
 """
 import collections
-import contextlib
 import logging
 
 import oslo_messaging as messaging
@@ -38,24 +37,16 @@ class EngineManager:
     target = messaging.Target(version="1.4")
 
     def __init__(self, db, sender, topics, executor_timeout=60,
-                 wake_scheduler=None):
+                 wake_scheduler=None, worker=None):
         self._db = db
         self._sender = sender
         self._topics = topics
-        self._specs = specs.SpecCache()
-        # Called after a unit of work that scheduled jobs.
-        self._wake_scheduler = wake_scheduler
+        # Units of work (shared with the process's recovery loop).
+        self._work = (worker or uow.Worker(db, sender, specs.SpecCache(),
+                                           wake_scheduler)).work
         # An ad hoc run_sync waits this long for an action without its own
         # timeout.
         self._executor_timeout = executor_timeout
-
-    @contextlib.contextmanager
-    def _work(self, ctx, root_id=None):
-        with uow.unit_of_work(self._db, self._sender, ctx, root_id,
-                              self._specs) as w:
-            yield w
-        if w.jobs and self._wake_scheduler is not None:
-            self._wake_scheduler()
 
     def _root_of_execution(self, ctx, ex_id):
         with self._db.reading() as session:

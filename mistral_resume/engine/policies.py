@@ -23,7 +23,7 @@ RESUME_RUN = "run"
 RESUME_RETRY = "retry"
 
 
-def _lookup(step, task_ex, **overrides):
+def lookup_of(step, task_ex, **overrides):
     return step.lookup.with_task(dict(lookups.task_view(task_ex),
                                       **overrides))
 
@@ -40,7 +40,7 @@ def begin(step, task_ex, task_spec, stage=wp.STAGE_PAUSE):
     if not wp.has_start_policies(task_spec):
         step.run_task(task_ex, task_spec)
         return
-    data, lookup = task_ex.in_context, _lookup(step, task_ex)
+    data, lookup = task_ex.in_context, lookup_of(step, task_ex)
     try:
         if stage == wp.STAGE_PAUSE:
             wp.check_start(task_spec, data, lookup)
@@ -91,7 +91,7 @@ def on_result(step, task_ex, state, result, state_info=None, waited=False):
     if not wp.has_end_policies(task_spec):
         step.complete_task(task_ex, state, result, state_info)
         return
-    lookup = _lookup(step, task_ex, result=result, state=state,
+    lookup = lookup_of(step, task_ex, result=result, state=state,
                      state_info=state_info)
     try:
         published = data_flow.publish(task_spec, state, task_ex.in_context,

@@ -4,7 +4,8 @@ A unit of work commits its outbox rows and its sender deletes them once
 sent. Rows older than ``[engine] outbox_resend_after`` belong to a process
 that died in between: any engine sends them again. A message may so arrive
 twice; every receiver treats a repeat as a no-op (action results by state
-table, ``run_action`` by the action execution's state).
+table, ``run_action`` by the action execution's claim). The same loop finds
+actions whose executor died (``engine/leases.py``).
 """
 import datetime
 import logging
@@ -35,22 +36,24 @@ def resend_stale_outbox(db, sender, older_than_seconds, now=None):
 
 
 class RecoveryLoop(threading.Thread):
-    """Runs :func:`resend_stale_outbox` every ``interval`` seconds."""
+    """Runs each of ``checks`` (callables answering a count or a dict of
+    what they recovered) every ``interval`` seconds."""
 
-    def __init__(self, db, sender, older_than_seconds, interval):
+    def __init__(self, checks, interval):
         super().__init__(name="mistral-resume-recovery", daemon=True)
-        self._args = (db, sender, older_than_seconds)
+        self._checks = dict(checks)
         self._interval = interval
         self._stop = threading.Event()
 
     def run(self):
         while not self._stop.wait(self._interval):
-            try:
-                count = resend_stale_outbox(*self._args)
-                if count:
-                    LOG.warning("Resent %d stale outbox messages", count)
-            except Exception:
-                LOG.exception("Outbox recovery failed; will retry")
+            for name, check in self._checks.items():
+                try:
+                    found = check()
+                    if found:
+                        LOG.warning("Recovery (%s): %s", name, found)
+                except Exception:
+                    LOG.exception("Recovery (%s) failed; will retry", name)
 
     def stop(self):
         self._stop.set()

@@ -5,6 +5,7 @@ database, the engine's RPC server, the executor's RPC server, the API's
 WSGI server. The embedded default runs all three in one process over the
 ``inproc://`` transport and a SQLite file.
 """
+import functools
 import logging
 import socketserver
 import threading
@@ -14,10 +15,12 @@ import oslo_messaging as messaging
 
 from mistral_resume import context
 from mistral_resume.db import database
+from mistral_resume.engine import leases
 from mistral_resume.engine import manager
 from mistral_resume.engine import recovery
 from mistral_resume.engine import rpcapi
 from mistral_resume.engine import scheduler
+from mistral_resume.engine import specs
 from mistral_resume.engine import uow
 from mistral_resume.executor import service as executor_service
 
@@ -52,6 +55,8 @@ class Service:
         self._servers = []
         self._threads = []
         self.wsgi_server = None
+        self.worker = None  # the engine's units of work
+        self.executor = None  # the executor's endpoint
 
     def _rpc_server(self, topic, host, endpoint):
         target = messaging.Target(topic=topic, server=host)
@@ -62,35 +67,60 @@ class Service:
         self._servers.append(server)
 
     def start(self):
+        if self.parts != ("api",):
+            self.db.check_isolation()  # READ COMMITTED, or refuse to start
         if "engine" in self.parts:
-            client = messaging.get_rpc_client(
-                self.transport, messaging.Target(topic=self.topics.executor),
-                serializer=context.ContextSerializer())
-            sender = uow.Sender(self.db, client)
-            jobs = scheduler.Scheduler(
-                self.db, self.conf.engine.host,
-                self.conf.engine.scheduler_poll_interval,
-                self.conf.engine.job_claim_timeout)
-            endpoint = manager.EngineManager(
-                self.db, sender, self.topics, self.conf.engine.rpc_timeout,
-                wake_scheduler=jobs.wake)
-            self._rpc_server(self.conf.engine.topic, self.conf.engine.host,
-                             endpoint)
-            jobs.start(endpoint.run_job)
-            self._threads.append(jobs)
-            loop = recovery.RecoveryLoop(
-                self.db, sender, self.conf.engine.outbox_resend_after,
-                interval=max(1, self.conf.engine.outbox_resend_after // 3))
-            loop.start()
-            self._threads.append(loop)
+            self._start_engine()
         if "executor" in self.parts:
-            self._rpc_server(self.conf.executor.topic,
-                             self.conf.executor.host,
-                             executor_service.ExecutorEndpoint(
-                                 self.engine_client, self.conf, self.db))
+            self._start_executor()
         if "api" in self.parts:
             self._start_api()
         return self
+
+    def _start_engine(self):
+        conf = self.conf.engine
+        client = messaging.get_rpc_client(
+            self.transport, messaging.Target(topic=self.topics.executor),
+            serializer=context.ContextSerializer())
+        sender = uow.Sender(self.db, client)
+        jobs = scheduler.Scheduler(self.db, conf.host,
+                                   conf.scheduler_poll_interval,
+                                   conf.job_claim_timeout)
+        self.worker = uow.Worker(self.db, sender, specs.SpecCache(),
+                                 jobs.wake)
+        endpoint = manager.EngineManager(
+            self.db, sender, self.topics, conf.rpc_timeout,
+            worker=self.worker)
+        self._rpc_server(conf.topic, conf.host, endpoint)
+        jobs.start(endpoint.run_job)
+        self._threads.append(jobs)
+        loop = recovery.RecoveryLoop(
+            {"outbox": functools.partial(
+                recovery.resend_stale_outbox, self.db, sender,
+                conf.outbox_resend_after),
+             "actions": self.recover_lost_actions},
+            interval=max(0.1, min(conf.outbox_resend_after,
+                                  conf.action_lease) / 3))
+        loop.start()
+        self._threads.append(loop)
+
+    def recover_lost_actions(self, now=None):
+        """Resend or fail the actions whose executor was lost (see
+        ``engine/leases.py``); ``{action id: what was done}``."""
+        return leases.recover_lost_actions(
+            self.worker.work, self.topics, self.db,
+            self.conf.engine.action_lease, now)
+
+    def _start_executor(self):
+        endpoint = executor_service.ExecutorEndpoint(
+            self.engine_client, self.conf, self.db)
+        self._rpc_server(self.conf.executor.topic, self.conf.executor.host,
+                         endpoint)
+        beat = executor_service.Heartbeat(
+            self.db, endpoint, self.conf.executor.heartbeat_interval)
+        beat.start()
+        self._threads.append(beat)
+        self.executor = endpoint
 
     def wsgi_app(self):
         from mistral_resume.api import app  # the API is optional per part

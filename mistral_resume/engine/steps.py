@@ -185,7 +185,9 @@ class Step(lifecycle.Lifecycle):
             workflow_name=self.wf_ex.name, task_name=task_ex.name,
             project_id=self.wf_ex.project_id, state=st.RUNNING,
             input=action_input, accepted=True, item_index=item_index,
-            attempt=attempt, adhoc_outputs=run.outputs)
+            attempt=attempt, adhoc_outputs=run.outputs,
+            adhoc_base=(None if run.outputs is None else
+                        {"name": run.base, "input": run.base_input}))
         self.session.add(ax)
         if item_index is not None and (task_ex.items_started or 0) <= (
                 item_index):
@@ -196,15 +198,21 @@ class Step(lifecycle.Lifecycle):
             self.session.flush()
             self.on_action_complete(ax, {"data": None, "error": error})
             return ax
+        self.send_action(ax)
+        return ax
+
+    def send_action(self, ax):
+        """Send ``ax`` to an executor after commit (again, after a lost
+        executor: ``engine/leases.py``)."""
+        base = ax.adhoc_base or {"name": ax.name, "input": ax.input}
         self.uow.send(self.topics.executor, "run_action",
-                      action_ex_id=ax.id, action_name=run.base,
-                      action_input=run.base_input,
+                      action_ex_id=ax.id, action_name=base["name"],
+                      action_input=base["input"],
                       execution={"workflow_execution_id": self.wf_ex.id,
-                                 "task_execution_id": task_ex.id,
-                                 "task_name": task_ex.name,
+                                 "task_execution_id": ax.task_execution_id,
+                                 "task_name": ax.task_name,
                                  "workflow_name": self.wf_ex.name,
                                  "action_execution_id": ax.id})
-        return ax
 
     # ---------------------------------------------------------- completing
     def on_action_complete(self, ax, result):

@@ -90,6 +90,25 @@ def unit_of_work(db, sender, ctx, root_id=None, specs=None):
         func()
 
 
+class Worker:
+    """Opens one engine process's units of work: its database, its sender,
+    its spec cache; wakes its scheduler after work that scheduled jobs."""
+
+    def __init__(self, db, sender, specs=None, wake_scheduler=None):
+        self.db = db
+        self.sender = sender
+        self.specs = specs
+        self.wake_scheduler = wake_scheduler
+
+    @contextlib.contextmanager
+    def work(self, ctx, root_id=None):
+        with unit_of_work(self.db, self.sender, ctx, root_id,
+                          self.specs) as w:
+            yield w
+        if w.jobs and self.wake_scheduler is not None:
+            self.wake_scheduler()
+
+
 class Sender:
     """Sends outbox rows over RPC, then deletes them."""
 

@@ -3,7 +3,7 @@ import datetime
 
 # Columns that are the engine's working data, not part of any resource.
 _HIDDEN = frozenset(("spec", "context", "in_context", "with_items_values",
-                     "adhoc_outputs",
+                     "adhoc_outputs", "adhoc_base",
                      "unique_key"))
 
 

@@ -9,6 +9,7 @@ Version history of the endpoint (``target``):
         result nobody stores) and ``timeout`` bounds the run
 """
 import logging
+import threading
 import uuid
 
 import oslo_messaging as messaging
@@ -31,6 +32,18 @@ class ExecutorEndpoint:
         self._db = db
         host = conf.executor.host if conf is not None else "executor"
         self.executor_id = "%s:%s" % (host, uuid.uuid4().hex)
+        # Claimed actions running now, whose claims the heartbeat renews.
+        self._running = set()
+        self._running_lock = threading.Lock()
+
+    def running(self):
+        with self._running_lock:
+            return set(self._running)
+
+    def _track(self, action_ex_id, running):
+        with self._running_lock:
+            (self._running.add if running else self._running.discard)(
+                action_ex_id)
 
     def _claim(self, action_ex_id):
         """True if this executor may run the action: a second delivery of
@@ -52,10 +65,50 @@ class ExecutorEndpoint:
         (or for a duplicate delivery, which runs nothing)."""
         if not self._claim(action_ex_id):
             return None
-        result = registry.run(action_name, action_input, ctx, execution,
-                              conf=self._conf, timeout=timeout)
+        self._track(action_ex_id, True)
+        try:
+            result = registry.run(action_name, action_input, ctx, execution,
+                                  conf=self._conf, timeout=timeout)
+        finally:
+            self._track(action_ex_id, False)
+        if result is None and self._db is not None and action_ex_id:
+            # An async action: its result comes through the API, however
+            # long after; no lease applies to it any more.
+            with self._db.writing() as session:
+                db_leases.end_lease(session, action_ex_id, self.executor_id)
         # Reported even when the caller waits for it: the row completes
         # even if that caller is gone (a second report changes nothing).
         if result is not None and action_ex_id is not None:
             self._engine.on_action_complete(ctx, action_ex_id, result)
         return result
+
+
+class Heartbeat(threading.Thread):
+    """Renews the claims of the actions ``endpoint`` runs, every
+    ``interval`` seconds (one UPDATE for all of them)."""
+
+    def __init__(self, db, endpoint, interval):
+        super().__init__(name="mistral-resume-heartbeat", daemon=True)
+        self._db = db
+        self._endpoint = endpoint
+        self._interval = interval
+        self._stop = threading.Event()
+
+    def beat(self):
+        running = self._endpoint.running()
+        if not running:
+            return 0
+        with self._db.writing() as session:
+            return db_leases.renew_leases(session, running,
+                                          self._endpoint.executor_id)
+
+    def run(self):
+        while not self._stop.wait(self._interval):
+            try:
+                self.beat()
+            except Exception:  # a database hiccup: the next beat retries
+                LOG.exception("Heartbeat of executor %s failed",
+                              self._endpoint.executor_id)
+
+    def stop(self):
+        self._stop.set()

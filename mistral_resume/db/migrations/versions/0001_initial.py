@@ -254,6 +254,7 @@ def _action_executions():
         sa.Column("description", sa.String(255), nullable=True),
         sa.Column("params", JSON_TEXT, nullable=True),
         sa.Column("adhoc_outputs", JSON_TEXT, nullable=True),
+        sa.Column("adhoc_base", JSON_TEXT, nullable=True),
         sa.Column("executor_id", sa.String(255), nullable=True),
         sa.Column("claimed_at", TIMESTAMP, nullable=True),
         sa.Column("heartbeat_at", TIMESTAMP, nullable=True),
