@@ -198,7 +198,13 @@ def start_systems(args):
                                             ours.state_path),
           file=sys.stderr, flush=True)
     systems = [System(ours, args.poll, args.timeout, broker=broker)]
-    if args.start_mistral or args.against_mistral:
+    if args.start_mistral and args.setup == "distributed":
+        mistral = services.MistralDistributed()
+        systems.append(System(mistral.start(), args.poll, args.timeout,
+                              broker=broker))
+        print("mistral: %s (pids %s)" % (mistral.url, mistral.pids),
+              file=sys.stderr, flush=True)
+    elif args.start_mistral or args.against_mistral:
         mistral = services.Mistral(url=args.against_mistral,
                                    pid=args.mistral_pid)
         systems.append(System(mistral.start(), args.poll, args.timeout,

@@ -291,6 +291,113 @@ class Mistral:
             "print(m.version('mistral'))"])
 
 
+class MistralDistributed:
+    """Mistral 23 as api + 3 engines + 2 executors on RabbitMQ + MariaDB.
+
+    Uses the venv ``../shared/bench/mistral/setup.sh`` installed (adds
+    PyMySQL to it), a fresh MariaDB database of this run (schema by
+    ``mistral-db-manage upgrade head``, then ``populate``), the broker's
+    ``bench`` vhost with an exchange of this run, and one
+    ``mistral-server --server X`` per process. ``stop()`` drops the
+    database.
+    """
+
+    name = "mistral"
+
+    def __init__(self, engines=3, executors=2,
+                 mysql="mysql+pymysql://root@127.0.0.1:3306/"):
+        self.anchor = MISTRAL_ENV["ANCHOR"]
+        self.venv = os.path.join(self.anchor, "venv", "bin")
+        self.tag = "mistral_bench_%s" % uuid.uuid4().hex[:10]
+        self.state_path = tempfile.mkdtemp(prefix="mistral-dist-")
+        self.server_url = mysql
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d/v2" % self.port
+        self.roles = (["api"] + ["engine"] * engines
+                      + ["executor"] * executors)
+        self.procs = []
+
+    pid = Distributed.pid
+    _admin = Distributed._admin
+    stored_bytes = Distributed.stored_bytes
+
+    @property
+    def pids(self):
+        return [p.pid for p in self.procs]
+
+    def _conf(self):
+        with open(os.path.join(SHARED_BENCH, "mistral", "mistral.conf")) as f:
+            text = f.read()
+        text = (text.replace("@ANCHOR@", self.state_path)
+                .replace("@PORT@", str(self.port))
+                .replace("@VHOST@", MISTRAL_ENV["RABBIT_VHOST"])
+                .replace("sqlite:///%s/mistral.db" % self.state_path,
+                         "%s%s?charset=utf8" % (self.server_url, self.tag)))
+        text = text.replace("[DEFAULT]\n", "[DEFAULT]\ncontrol_exchange = "
+                            "%s\n" % self.tag, 1)
+        path = os.path.join(self.state_path, "mistral.conf")
+        os.makedirs(os.path.join(self.state_path, "logs"), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def start(self):
+        if not os.path.exists(os.path.join(self.venv, "mistral-server")):
+            raise RuntimeError("no Mistral venv in %s: run setup.sh first"
+                               % self.anchor)
+        subprocess.run([os.path.join(self.venv, "pip"), "install", "-q",
+                        "PyMySQL"], check=True, timeout=600)
+        self._admin("CREATE DATABASE %s CHARACTER SET utf8" % self.tag)
+        conf = self._conf()
+        manage = os.path.join(self.venv, "mistral-db-manage")
+        for cmd in (["upgrade", "head"], ["populate"]):
+            subprocess.run([manage, "--config-file", conf] + cmd, check=True,
+                           capture_output=True, timeout=900)
+        # The API first: Mistral's API answers once its own process runs.
+        for i, role in enumerate(self.roles):
+            out = open(os.path.join(self.state_path, "logs",
+                                    "%s-%d.out" % (role, i)), "wb")
+            self.procs.append(subprocess.Popen(
+                [os.path.join(self.venv, "mistral-server"),
+                 "--config-file", conf, "--server", role],
+                stdout=out, stderr=subprocess.STDOUT))
+            out.close()
+        wait_http(self.url + "/workflows?limit=1",
+                  lambda: all(p.poll() is None for p in self.procs), 180)
+        # As setup.sh: engines and executors bind their queues a bit later.
+        time.sleep(5)
+        return self
+
+    def stop(self):
+        for proc in self.procs:
+            for pid in sorted(process_tree(proc.pid), reverse=True):
+                try:
+                    os.kill(pid, 15)
+                except OSError:
+                    pass
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                for pid in process_tree(proc.pid):
+                    try:
+                        os.kill(pid, 9)
+                    except OSError:
+                        pass
+                proc.wait()
+        try:
+            self._admin("DROP DATABASE IF EXISTS %s" % self.tag)
+        except Exception as e:  # noqa: BLE001 - say it, do not hide the run
+            print("could not drop %s: %s" % (self.tag, e), file=sys.stderr)
+        if not os.environ.get("MR_BENCH_KEEP"):
+            shutil.rmtree(self.state_path, ignore_errors=True)
+
+    def version(self):
+        return Mistral.version(self) + " (distributed: api, %d engines, " \
+            "%d executors, RabbitMQ, MariaDB)" % (
+                self.roles.count("engine"), self.roles.count("executor"))
+
+
 def _run(cmd):
     try:
         return subprocess.run(cmd, capture_output=True, text=True,
