@@ -72,6 +72,16 @@ engine_opts = [
                help="Name of this engine on the RPC bus."),
     cfg.IntOpt("rpc_timeout", default=60, min=1,
                help="Seconds the API waits for an engine's answer."),
+    cfg.IntOpt("max_result_size", default=1024 * 1024, min=0,
+               help="Largest value a task may produce, in bytes of its JSON "
+                    "form: an action's output, published variables, a "
+                    "task's result, a workflow's output. Above it the task "
+                    "(or workflow) fails instead of storing it; 0 means no "
+                    "limit."),
+    cfg.FloatOpt("expression_time_limit", default=10.0, min=0,
+                 help="Seconds one YAQL or Jinja evaluation may take "
+                      "(database reads not counted) before it fails; 0 "
+                      "means no limit."),
     cfg.IntOpt("outbox_resend_after", default=30, min=1,
                help="Seconds after which an unsent outbox row is taken to "
                     "belong to a dead process and is sent again."),

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from mistral_resume import conf as mr_conf
 from mistral_resume.db import migration
+from mistral_resume.engine import limits
 from mistral_resume.engine import service
 
 LOG = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ def main(argv=None):
         return 2
     log.setup(conf, "mistral-resume")
     parts = parts_of(conf.server)
+    limits.configure_from(conf)
     if "engine" in parts:
         prepare_database(conf)
     svc = service.Service(conf, parts).start()

@@ -15,6 +15,7 @@ from mistral_resume.engine import action_defs
 from mistral_resume.engine import items
 from mistral_resume.engine import joins
 from mistral_resume.engine import lifecycle
+from mistral_resume.engine import limits
 from mistral_resume.engine import lookups
 from mistral_resume.engine import policies
 from mistral_resume.engine import reverse
@@ -220,6 +221,7 @@ class Step(lifecycle.Lifecycle):
         if ax.adhoc_outputs:
             result = action_defs.transform(ax.adhoc_outputs, result,
                                            self.lookup)
+        result = limits.action_result(result)
         failed = result.get("error") is not None
         state = st.ERROR if failed else st.SUCCESS
         output = ({"result": result.get("error")} if failed
@@ -274,6 +276,11 @@ class Step(lifecycle.Lifecycle):
             except exc.ExpressionError as e:
                 state, published = st.ERROR, {}
                 state_info = "Failed to publish variables: %s" % e
+        too_big = (limits.problem("The task result", result)
+                   or limits.problem("The published data", published))
+        if too_big is not None:
+            state, result, published, state_info = st.ERROR, None, {}, (
+                too_big)
         keep = task_spec.keep_result is not False
         if not set_state(self.session, machines.TASK, task_ex, state,
                          state_info=state_info,
@@ -292,6 +299,9 @@ class Step(lifecycle.Lifecycle):
         values = data_flow.publish_global(task_spec, state,
                                           task_ex.in_context,
                                           self.lookup.with_task(view))
+        too_big = limits.problem("The global data", values)
+        if too_big is not None:
+            raise exc.ExpressionError(too_big)
         if values:
             self.wf_ex.context = data_flow.merge(self.wf_ex.context, values)
 
@@ -384,6 +394,10 @@ class Step(lifecycle.Lifecycle):
             self.fail_workflow("Failed to evaluate the workflow output: %s"
                                % e)
             return
+        too_big = limits.problem("The workflow output", output)
+        if too_big is not None:
+            self.fail_workflow(too_big)
+            return
         if set_state(self.session, machines.WORKFLOW, self.wf_ex,
                      st.SUCCESS, output=output, state_info=None,
                      finished_at=models.utcnow()):
@@ -399,6 +413,9 @@ class Step(lifecycle.Lifecycle):
             except exc.ExpressionError as e:
                 LOG.warning("output-on-error of %s failed: %s",
                             self.wf_ex.id, e)
+            too_big = limits.problem("The output-on-error", output)
+            if too_big is not None:
+                output = {"result": "%s\n%s" % (message, too_big)}
         if set_state(self.session, machines.WORKFLOW, self.wf_ex, st.ERROR,
                      output=output, state_info=message,
                      finished_at=models.utcnow()):
