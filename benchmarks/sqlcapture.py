@@ -4,18 +4,19 @@
 ``commit`` and ``rollback`` events of one ``Engine`` and keeps, in the
 order they happened, one ``Event`` per statement (its text and parameters
 exactly as handed to the DBAPI cursor) and per commit or rollback, with
-the DBAPI connection it ran on and the thread that ran it. The test of
+the DBAPI connection it ran on, the thread that ran it and when. The test of
 constant statements per task and the floor replay (``floor.py``) both use
 it; it keeps no engine logic of its own.
 """
 import collections
 import re
 import threading
+import time
 
 from sqlalchemy import event
 
 Event = collections.namedtuple(
-    "Event", "seq kind conn thread statement parameters many")
+    "Event", "seq kind conn thread statement parameters many t")
 
 _VERB = re.compile(r"^\s*(\w+)", re.S)
 _TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE)\s+[`\"]?(\w+)", re.I)
@@ -50,7 +51,8 @@ class Capture:
             return
         with self._lock:
             self.events.append(Event(len(self.events), kind, id(dbapi_conn),
-                                     thread, statement, parameters, many))
+                                     thread, statement, parameters, many,
+                                     time.perf_counter()))
 
     def _on_statement(self, conn, cursor, statement, parameters, context,
                       executemany):
