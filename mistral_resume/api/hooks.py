@@ -90,7 +90,8 @@ class JsonBodyHook(pecan_hooks.PecanHook):
         try:
             # As pecan and WSME read it: UTF-8, whatever the first bytes
             # look like to json.loads.
-            return json.loads(body.decode("utf-8"))
+            return json.loads(body.decode("utf-8"),
+                              parse_constant=_not_json_constant)
         except RecursionError:
             raise exc.InputError(_too_deep(self._max_depth))
         except UnicodeDecodeError:
@@ -102,6 +103,13 @@ class JsonBodyHook(pecan_hooks.PecanHook):
 
 
 _NO_JSON = object()
+
+
+def _not_json_constant(name):
+    """Python's json reads NaN and Infinity; JSON has neither, and a
+    stored one would make our own answers invalid JSON."""
+    raise exc.InputError("The request body is not valid JSON: %s is not a "
+                         "JSON value" % name)
 
 
 class FaultSizeHook(pecan_hooks.PecanHook):

@@ -11,7 +11,7 @@ class Environment(base.Resource):
     way out and a JSON string or an object on the way in."""
 
     id = wtypes.text
-    name = wtypes.text
+    name = wtypes.StringType(max_length=255)  # the column's size
     description = wtypes.text
     variables = base.json_object
     scope = wtypes.Enum(str, *SCOPES)

@@ -15,16 +15,18 @@ class Execution(base.Resource):
 
     _sources = {"workflow_name": "name"}
 
-    id = wtypes.text
+    # The columns' sizes: a longer value is a 400 here, not a database
+    # error later.
+    id = wtypes.StringType(max_length=36)
     workflow_id = wtypes.text
     workflow_name = wtypes.text
     workflow_namespace = wtypes.text
-    description = wtypes.text
+    description = wtypes.StringType(max_length=255)
     tags = [wtypes.text]
     params = base.json_object
     task_execution_id = wtypes.text
     root_execution_id = wtypes.text
-    source_execution_id = wtypes.text
+    source_execution_id = wtypes.StringType(max_length=36)
     state = wtypes.text
     state_info = wtypes.text
     input = base.json_object
