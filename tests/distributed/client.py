@@ -148,20 +148,27 @@ def wait_terminal(cluster, store, ex_ids, on_wait=None):
         time.sleep(_POLL)
 
 
-def exactly_once(store, ledger_path, may_repeat=lambda row: False):
+def exactly_once(store, ledger_path, may_repeat=lambda row: False,
+                 roots=None):
     """Compare the ledger with the stored action executions.
 
     :returns: ``{"runs", "actions", "duplicates", "unstarted", "unknown",
         "lost"}``: every action that reached SUCCESS or ERROR must have
         started exactly once, except a lost one (failed by lease recovery,
         it may have started once or not at all) and one ``may_repeat``
-        allows to start more than once (safe-rerun).
+        allows to start more than once (safe-rerun). ``roots`` limits
+        the check to the actions of those root executions.
     """
     starts = read_ledger(ledger_path)
     actions = store.ledger_actions()
+    unknown = sorted(set(starts) - set(actions))
+    if roots is not None:
+        actions = {i: a for i, a in actions.items()
+                   if a.root_execution_id in roots}
+        starts = {i: starts[i] for i in actions if i in starts}
     report = {"runs": sum(starts.values()), "actions": len(actions),
               "duplicates": {}, "unstarted": [], "lost": [],
-              "unknown": sorted(set(starts) - set(actions))}
+              "unknown": unknown}
     for ax_id, row in actions.items():
         count = starts.get(ax_id, 0)
         lost = row.state == "ERROR" and LOST in (row.state_info or "")

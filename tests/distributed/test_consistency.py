@@ -6,20 +6,28 @@ the expected state, each join runs once, every action runs exactly once.
 """
 import concurrent.futures
 import threading
+import time
 
 import pytest
 
 from tests.distributed import client
+from tests.distributed import figures
 from tests.distributed import workloads
 
 SIZE = workloads.SIZE
 pytestmark = pytest.mark.timeout(SIZE["timeout"])
 
 
-def _clean(report):
+def _clean(cluster, name, began, ex_ids):
+    report = client.exactly_once(cluster.store, cluster.ledger,
+                                 roots=set(ex_ids))
     assert report["duplicates"] == {}, report
     assert report["unstarted"] == [] and report["unknown"] == [], report
     assert report["lost"] == [], report
+    figures.record(name, backend=cluster.store.engine.dialect.name,
+                   executions=len(ex_ids), action_runs=report["runs"],
+                   duplicates=len(report["duplicates"]),
+                   seconds=round(time.monotonic() - began, 1))
 
 
 def _start_many(api, name, count, **kwargs):
@@ -32,6 +40,7 @@ def test_join_from_many_branches(shared_cluster):
     cluster = shared_cluster
     name = "join_%d" % SIZE["branches"]
     cluster.api.create_workflow(workloads.join(name, SIZE["branches"]))
+    began = time.monotonic()
     ex_ids = _start_many(cluster.api, name, SIZE["executions"])
 
     final = client.wait_terminal(cluster, cluster.store, ex_ids)
@@ -43,7 +52,7 @@ def test_join_from_many_branches(shared_cluster):
     actions = cluster.store.ledger_actions()
     mine = [a for a in actions.values() if a.root_execution_id in final]
     assert len(mine) == SIZE["executions"] * (SIZE["branches"] + 1)
-    _clean(client.exactly_once(cluster.store, cluster.ledger))
+    _clean(cluster, "join", began, ex_ids)
 
 
 def test_with_items_at_concurrency(shared_cluster):
@@ -51,6 +60,7 @@ def test_with_items_at_concurrency(shared_cluster):
     name = "items_%d" % SIZE["items"]
     cluster.api.create_workflow(
         workloads.with_items(name, SIZE["concurrency"]))
+    began = time.monotonic()
     ex_id = cluster.api.start(
         name, wf_input={"items": list(range(SIZE["items"]))})["id"]
 
@@ -63,12 +73,13 @@ def test_with_items_at_concurrency(shared_cluster):
              if a.task_execution_id == tasks[0][0]]
     assert len(items) == SIZE["items"]
     assert all(a.state == "SUCCESS" and a.accepted for a in items)
-    _clean(client.exactly_once(cluster.store, cluster.ledger))
+    _clean(cluster, "with-items", began, [ex_id])
 
 
 def test_identical_resumes_at_once_run_the_task_once(shared_cluster):
     cluster = shared_cluster
     cluster.api.create_workflow(workloads.RESUME)
+    began = time.monotonic()
     ex_id = cluster.api.start("resume_wf", env={"fail": True})["id"]
     assert client.wait_terminal(cluster, cluster.store,
                                 [ex_id])[ex_id][1] == "ERROR"
@@ -96,4 +107,4 @@ def test_identical_resumes_at_once_run_the_task_once(shared_cluster):
                   if a.task_execution_id == task_id)
     assert runs == [("ERROR", False), ("SUCCESS", True)]
     assert [s for _, s in cluster.store.tasks("last")[ex_id]] == ["SUCCESS"]
-    _clean(client.exactly_once(cluster.store, cluster.ledger))
+    _clean(cluster, "resume-race", began, [ex_id])
