@@ -3,6 +3,7 @@
 Reads go through the unit of work's session, so an expression sees the
 rows as this transaction does, including what it wrote a moment ago.
 """
+from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
 from mistral_resume.expressions import functions
 
@@ -76,9 +77,20 @@ class EngineLookup(functions.Lookup):
     def tasks(self, workflow_execution_id=None, recursive=False, state=None,
               flat=False):
         wf_ex_id = workflow_execution_id or self._wf_ex.id
+        if wf_ex_id != self._wf_ex.id and not self._same_project(wf_ex_id):
+            return []
         rows = db_api.tasks_of(self._session, wf_ex_id,
                                states=[state] if state else None, full=True)
         return [task_view(row) for row in rows]
+
+    def _same_project(self, wf_ex_id):
+        # Another project's execution reads as one that does not exist.
+        try:
+            db_api.get_execution(self._session, wf_ex_id,
+                                 project_id=self._wf_ex.project_id)
+        except exc.NotFound:
+            return False
+        return True
 
     def global_vars(self):
         # Input, vars and what tasks published as 'global' (Mistral keeps

@@ -204,9 +204,10 @@ def join(separator, items):
            "a string")
 
 
-# Regular expressions: Python's engine backtracks, and a repetition inside a
-# repetition (``(a+)+``, ``(a*)*``, ``(a|a)*``-like forms with a nested
-# quantifier) can take exponential time on a short text, in one C call.
+# Regular expressions: Python's engine backtracks, and a repetition (or an
+# alternation) inside a repetition, ``(a+)+``, ``(a*)*``, ``(a|aa)*``, can
+# take exponential time on a short text, in one C call. Single-character
+# alternatives (``(a|b)*``) are a character set to the parser, so allowed.
 _REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT)
 _POSSESSIVE = getattr(sre_constants, "POSSESSIVE_REPEAT", None)
 
@@ -223,7 +224,9 @@ def _has_repeat(items, inside):
             if _has_repeat(av[-1], inside):
                 return True
         elif op == sre_constants.BRANCH:
-            if any(_has_repeat(b, inside) for b in av[1]):
+            # Alternatives that can match the same text (``(a|aa)*``)
+            # backtrack as badly as a nested repetition.
+            if inside or any(_has_repeat(b, inside) for b in av[1]):
                 return True
         elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
             if _has_repeat(av[1], inside):
@@ -234,16 +237,17 @@ def _has_repeat(items, inside):
 
 
 def pattern(text):
-    """:raises ValueError: for a pattern with a nested repetition."""
+    """:raises ValueError: for a pattern with a repetition or an
+    alternation inside a repetition."""
     try:
         parsed = sre_parse.parse(text)
     except re.error:
         return  # re reports it itself
     if _has_repeat(list(parsed), False):
         raise ValueError(
-            "Regular expression %r repeats a repetition (like '(a+)+'),"
-            " which can take exponential time; rewrite it without nested"
-            " quantifiers" % text)
+            "Regular expression %r repeats a repetition or an alternation"
+            " (like '(a+)+' or '(a|aa)*'), which can take exponential time;"
+            " rewrite it without nested quantifiers" % text)
 
 
 class _YamlLoader(yaml.SafeLoader):
