@@ -95,6 +95,7 @@ def screenshots():
         height = driver.execute_script(
             "return document.documentElement.scrollHeight")
         original = driver.get_window_size()
+        driver.execute_script("window.scrollTo(0, 0)")
         driver.set_window_size(width, max(height, original["height"]))
         try:
             assert driver.save_screenshot(path), path
