@@ -171,7 +171,8 @@ class System:
 
 def pids_of(service):
     """The root processes of a service (several when distributed)."""
-    return list(getattr(service, "pids", [service.pid]))
+    return list(service.pids if hasattr(service, "pids")
+                else [service.pid])
 
 
 def run_round(systems, names, repeat, mistral_max, mistral_skip=()):

@@ -160,6 +160,13 @@ class Distributed:
         return path
 
     def start(self):
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self):
         self._admin("CREATE DATABASE %s CHARACTER SET utf8mb4" % self.tag)
         common = os.path.join(self.state_path, "common.conf")
         with open(common, "w") as f:
@@ -317,9 +324,12 @@ class MistralDistributed:
                       + ["executor"] * executors)
         self.procs = []
 
-    pid = Distributed.pid
     _admin = Distributed._admin
     stored_bytes = Distributed.stored_bytes
+
+    @property
+    def pid(self):
+        return self.procs[0].pid
 
     @property
     def pids(self):
@@ -342,6 +352,13 @@ class MistralDistributed:
         return path
 
     def start(self):
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self):
         if not os.path.exists(os.path.join(self.venv, "mistral-server")):
             raise RuntimeError("no Mistral venv in %s: run setup.sh first"
                                % self.anchor)

@@ -153,7 +153,8 @@ def rss(n, batch=20):
     marks = sorted({0, n // 10, n // 2, n})
 
     def run(client, service):
-        roots = list(getattr(service, "pids", [service.pid]))
+        roots = list(service.pids if hasattr(service, "pids")
+                     else [service.pid])
         stored0 = service.stored_bytes()
         after = {0: services.rss_mb(roots)}
         t0 = time.monotonic()
