@@ -36,6 +36,11 @@
     return latest;
   }
 
+  /* An item's input editor shows only while the item is picked. */
+  function toggleEditor(box, editor) {
+    return function () { editor.el.classList.toggle("hidden", !box.checked); };
+  }
+
   function itemPicker(task, actions) {
     var latest = latestItems(actions);
     var pickers = [];
@@ -49,6 +54,9 @@
       var editor = new MR.JsonEditor("Input for item " + i,
         a ? MR.parse(a.input) : {}, "object",
         "Keys given here replace the item's input keys.");
+      editor.textarea.rows = 3;
+      editor.el.classList.add("hidden");
+      box.addEventListener("change", toggleEditor(box, editor));
       pickers.push({index: i, box: box, editor: editor});
       list.appendChild(MR.h("li", {class: "item-pick"},
         MR.h("div", {class: "choice"}, box,
