@@ -64,6 +64,26 @@ version: '2.0'
       action: std.noop
 """
 
+# t2 fails on a bad env value; its input can be given anew.
+CHAIN = """\
+---
+version: '2.0'
+%(name)s:
+  output:
+    keys: <%% $.keys %%>
+  tasks:
+    t1:
+      action: std.echo output="one"
+      on-success: t2
+    t2:
+      action: std.test_dict
+      input:
+        size: <%% env().size %%>
+        key_prefix: k
+      publish:
+        keys: <%% task().result.keys().orderBy($).toList() %%>
+"""
+
 PARENT = """\
 ---
 version: '2.0'
@@ -107,13 +127,16 @@ def poll(check, what, limit=WAIT):
         time.sleep(0.1)
 
 
-def start(server, template, name, states):
+def start(server, template, name, states, params=None):
     """Create the workflow(s), start ``name``, wait for one of
     ``states``; the execution as the API shows it."""
     status, _ = api(server, "POST", "/workflows", template % {"name": name},
                     text=True)
     assert status == 201
-    status, ex = api(server, "POST", "/executions", {"workflow_name": name})
+    body = {"workflow_name": name}
+    if params:
+        body["params"] = params
+    status, ex = api(server, "POST", "/executions", body)
     assert status == 201
     return wait_execution(server, ex["id"], states)
 

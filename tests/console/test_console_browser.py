@@ -123,6 +123,32 @@ def test_rerun_two_picked_items_then_skip_with_output(server, browser,
     screenshots(browser, "execution-resumed")
 
 
+def test_rerun_a_task_with_edited_input(server, browser):
+    ex = pages.start(server, pages.CHAIN, "chain", ("ERROR",),
+                     params={"env": {"size": "bad"}})
+    _open_execution(browser, server, ex["id"])
+    pages.wait_for(browser, "button[data-rerun='t2']").click()
+    _css(browser, "#input-mode-edited").click()
+    editor = browser.find_element(
+        By.XPATH, "//label[text()='New input (JSON object)']"
+                  "/following-sibling::textarea")
+    # Prefilled with the input the failed run had.
+    assert json.loads(editor.get_attribute("value")) == {
+        "size": "bad", "key_prefix": "k"}
+    pages.fill(editor, '{"size": 2}')
+    pages.fill(_css(browser, "#action-comment"), "size was a typo")
+    _css(browser, "#action-preview").click()
+    plan = pages.wait_for(browser, "table.plan")
+    assert '"size": 2' in plan.text and '"key_prefix": "k"' in plan.text
+    _css(browser, "#action-apply").click()
+    pages.wait_for(browser, ".alert-ok")
+    final = pages.wait_execution(server, ex["id"], ("SUCCESS",))
+    assert json.loads(final["output"]) == {"keys": ["k0", "k1"]}
+    assert final["comments"][0]["text"].endswith(": size was a typo")
+    pages.wait_for(browser, "#ex-state .badge", text="SUCCESS")
+    pages.wait_task_state(browser, "t2", "SUCCESS")
+
+
 def test_invalid_json_shows_an_error_and_sends_nothing(server, browser):
     ex = pages.start(server, pages.ORDERS, "orders_json", ("ERROR",))
     _open_execution(browser, server, ex["id"])
