@@ -39,17 +39,19 @@ def _action_update(session, where, values):
         .execution_options(synchronize_session=False)).rowcount
 
 
-def claim_action(session, ax_id, executor_id, now=None):
+def claim_action(session, ax_id, executor_id, leased=True, now=None):
     """Claim a RUNNING, unclaimed action execution for ``executor_id`` by
     compare-and-set; False if it is claimed already or no longer running
-    (a duplicate ``run_action``: the caller drops it)."""
+    (a duplicate ``run_action``: the caller drops it). ``leased``: the
+    claim lives by heartbeats (False for an async action, which completes
+    through the API)."""
     model = models.ActionExecution
     now = now or models.utcnow()
     return _action_update(
         session, (model.id == ax_id, model.state == "RUNNING",
                   model.executor_id.is_(None)),
         {"executor_id": executor_id, "claimed_at": now,
-         "heartbeat_at": now}) == 1
+         "heartbeat_at": now if leased else None}) == 1
 
 
 def renew_leases(session, ax_ids, executor_id, now=None):
@@ -62,15 +64,6 @@ def renew_leases(session, ax_ids, executor_id, now=None):
                   model.executor_id == executor_id,
                   model.state == "RUNNING"),
         {"heartbeat_at": now or models.utcnow()})
-
-
-def end_lease(session, ax_id, executor_id):
-    """An async action left its executor: it completes through the API,
-    so no lease applies to it any more (``heartbeat_at`` NULL)."""
-    model = models.ActionExecution
-    return _action_update(
-        session, (model.id == ax_id, model.executor_id == executor_id),
-        {"heartbeat_at": None}) == 1
 
 
 def lost_actions(session, stale_before, limit=100):

@@ -135,22 +135,43 @@ class ActionTimeout(Exception):
 
 
 def run(name, action_input, ctx, execution, conf=None, timeout=None):
-    """Run an action.
-
-    ``conf``: the executor's configuration, handed to actions that take
-    one (``apply_config``, e.g. std.http's egress policy). ``timeout``:
-    seconds after which the action counts as failed (its thread cannot be
-    killed: it runs on, and its result is dropped).
+    """Run an action (:func:`prepare`, then :func:`execute`).
 
     :returns: ``{"data": ..., "error": ...}``, or None for an asynchronous
         action (its result comes later through the API).
     """
+    action, failure = prepare(name, action_input, conf)
+    if failure is not None:
+        return failure
+    return execute(action, name, ctx, execution, timeout)
+
+
+def prepare(name, action_input, conf=None):
+    """``(action, None)``: the action made from its input, given ``conf``
+    (the executor's configuration) if it takes one (``apply_config``, e.g.
+    std.http's egress policy); or ``(None, failure)`` for input it
+    refuses, the failure being the action's result."""
     try:
         action = instantiate(name, action_input)
     except exc.InputError as e:
-        return {"data": None, "error": e.message}
+        return None, {"data": None, "error": e.message}
     if conf is not None and hasattr(action, "apply_config"):
         action.apply_config(conf)
+    return action, None
+
+
+def is_async(action):
+    return not getattr(action, "is_sync", lambda: True)()
+
+
+def execute(action, name, ctx, execution, timeout=None):
+    """Run a prepared action. ``timeout``: seconds after which the action
+    counts as failed (its thread cannot be killed: it runs on, and its
+    result is dropped).
+
+    :returns: ``{"data": ..., "error": ...}``, or None for an asynchronous
+        action.
+    """
     try:
         result = _call(action, action_context(ctx, execution or {}),
                        timeout)
@@ -159,7 +180,7 @@ def run(name, action_input, ctx, execution, conf=None, timeout=None):
                 "seconds" % (name, timeout)}
     except Exception as e:  # the action's failure is its result
         return {"data": None, "error": _error_message(e)}
-    if not getattr(action, "is_sync", lambda: True)():
+    if is_async(action):
         return None
     if isinstance(result, lib_types.Result):
         return {"data": result.data, "error": result.error}

@@ -45,15 +45,16 @@ class ExecutorEndpoint:
             (self._running.add if running else self._running.discard)(
                 action_ex_id)
 
-    def _claim(self, action_ex_id):
+    def _claim(self, action_ex_id, leased=True):
         """True if this executor may run the action: a second delivery of
         the same ``run_action`` (outbox resend, broker redelivery) finds it
-        claimed or done and is dropped."""
+        claimed or done and is dropped. An async action's claim has no
+        lease: it completes through the API, however long after."""
         if self._db is None or action_ex_id is None:
             return True
         with self._db.writing() as session:
             claimed = db_leases.claim_action(session, action_ex_id,
-                                          self.executor_id)
+                                             self.executor_id, leased)
         if not claimed:
             LOG.info("Action execution %s is claimed or done already; "
                      "dropping a duplicate run_action", action_ex_id)
@@ -63,19 +64,19 @@ class ExecutorEndpoint:
                    execution=None, timeout=None):
         """:returns: ``{"data", "error"}``, or None for an async action
         (or for a duplicate delivery, which runs nothing)."""
-        if not self._claim(action_ex_id):
+        # A refused input is the action's result, as a run's failure is.
+        action, result = registry.prepare(action_name, action_input,
+                                          self._conf)
+        leased = action is None or not registry.is_async(action)
+        if not self._claim(action_ex_id, leased):
             return None
-        self._track(action_ex_id, True)
-        try:
-            result = registry.run(action_name, action_input, ctx, execution,
-                                  conf=self._conf, timeout=timeout)
-        finally:
-            self._track(action_ex_id, False)
-        if result is None and self._db is not None and action_ex_id:
-            # An async action: its result comes through the API, however
-            # long after; no lease applies to it any more.
-            with self._db.writing() as session:
-                db_leases.end_lease(session, action_ex_id, self.executor_id)
+        if action is not None:
+            self._track(action_ex_id, True)
+            try:
+                result = registry.execute(action, action_name, ctx,
+                                          execution, timeout)
+            finally:
+                self._track(action_ex_id, False)
         # Reported even when the caller waits for it: the row completes
         # even if that caller is gone (a second report changes nothing).
         if result is not None and action_ex_id is not None:

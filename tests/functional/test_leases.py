@@ -7,6 +7,7 @@ as the recovery loop of any engine would call it later.
 """
 import collections
 import datetime
+import time
 
 from mistral_lib import actions as lib_actions
 import pytest
@@ -18,6 +19,7 @@ from mistral_resume.engine import leases
 from mistral_resume.executor import registry
 from mistral_resume.executor import service as executor_service
 from mistral_resume.workflow import statuses as st
+from tests.fixtures import stack as stack_fixture
 
 LEDGER = collections.Counter()
 LEASE = 3600  # the stack fixture's [engine] action_lease
@@ -80,15 +82,17 @@ def _only_action(stack, ex_id):
         return db_api.actions_of(session, task.id)[-1]
 
 
-def _wait_action(stack, ax_id, predicate, limit=200):
-    import time
-    for _ in range(limit):
+def _wait_action(stack, ax_id, predicate, limit=stack_fixture.WAIT_LIMIT):
+    deadline = time.monotonic() + limit
+    while True:
         with stack.db.reading() as session:
             ax = db_api.get_action_execution(session, ax_id)
         if predicate(ax):
             return ax
+        if time.monotonic() > deadline:
+            raise AssertionError("action %s never got there: %s"
+                                 % (ax_id, ax.to_dict()))
         time.sleep(0.02)
-    raise AssertionError("action %s never got there: %s" % (ax_id, ax))
 
 
 def test_claim_lost_without_safe_rerun_fails_the_action(any_stack,
@@ -261,8 +265,8 @@ wf:
 
 
 def _wait_task_actions(stack, ex_id, count):
-    import time
-    for _ in range(200):
+    deadline = time.monotonic() + stack_fixture.WAIT_LIMIT
+    while time.monotonic() < deadline:
         with stack.db.reading() as session:
             task = db_api.newest_task(session, ex_id, "t")
             claimed = [a for a in db_api.actions_of(session, task.id)
