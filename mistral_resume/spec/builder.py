@@ -45,7 +45,7 @@ _POLICY_KEYS = {
     "timeout": Key("timeout", schema.count, None, True),
     "pause-before": Key("pause_before", schema.bool_or_expression, None,
                         True),
-    "concurrency": Key("concurrency", schema.positive_count, None, True),
+    "concurrency": Key("concurrency", schema.count, None, True),
     "fail-on": Key("fail_on", schema.bool_or_expression, None, True),
     "safe-rerun": Key("safe_rerun", schema.bool_or_expression, None, True),
 }

@@ -151,7 +151,6 @@ def _int_or_expression(minimum):
 
 
 count = _int_or_expression(0)
-positive_count = _int_or_expression(1)
 
 
 def bool_or_expression(value):

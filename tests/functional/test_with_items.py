@@ -364,6 +364,29 @@ def test_concurrency_caps_running_items(stack):
                                                         "r3"]
 
 
+def test_concurrency_zero_means_no_cap(stack):
+    """Mistral's schema allows 0 (an integer >= 0); a 0 caps nothing."""
+    stack.create_workflows("""
+        version: '2.0'
+        no_cap:
+          tasks:
+            task1:
+              action: std.async_noop
+              with-items: i in <% range(5) %>
+              concurrency: <% 0 %>
+        """)
+    ex = stack.start("no_cap")
+    _wait(stack, lambda: "task1" in stack.tasks(ex["id"]))
+    task = stack.tasks(ex["id"])["task1"][0]
+    _wait(stack, lambda: _running(stack, task.id) == [0, 1, 2, 3, 4])
+    for index in range(5):
+        stack.engine.complete_action(stack.ctx, _action(stack, task.id,
+                                                        index),
+                                     st.SUCCESS, index)
+    assert stack.wait_for(ex["id"]).state == st.SUCCESS
+    assert stack.tasks(ex["id"])["task1"][0].result == [0, 1, 2, 3, 4]
+
+
 def _action(stack, task_id, index):
     [ax] = [a for a in stack.actions(task_id) if a.item_index == index]
     return ax.id

@@ -145,10 +145,8 @@ ERRORS = [
      "field 'with-items': variable 'x' used twice (line 7)"),
     ("with-items of a number", wf("t1:\n  with-items: [1]\n"),
      "field 'with-items': expected a non-empty string, got 1"),
-    ("concurrency 0", wf("t1:\n  concurrency: 0\n"),
-     T1 + ", field 'concurrency': must be at least 1, got 0 (line 5)"),
     ("negative concurrency", wf("t1:\n  concurrency: -2\n"),
-     "field 'concurrency': must be at least 1, got -2"),
+     T1 + ", field 'concurrency': must be at least 0, got -2 (line 5)"),
     ("concurrency of a word", wf("t1:\n  concurrency: lots\n"),
      "field 'concurrency': expected an integer or an expression, got "
      "'lots'"),
