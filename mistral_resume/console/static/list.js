@@ -122,6 +122,8 @@
     }
 
     function render(countResult, page, workflows) {
+      /* The page is redrawn: keep the focus on the same control. */
+      var focusedId = document.activeElement && document.activeElement.id;
       var running = countResult.some(function (r) {
         return ACTIVE.indexOf(r[0]) >= 0 && r[2] > 0;
       });
@@ -153,6 +155,8 @@
         MR.h("span", {class: "refresh-note", id: "auto-refresh"},
              running ? "Auto-refreshing while executions run" : "")));
       MR.clear(main).appendChild(card);
+      var again = focusedId && document.getElementById(focusedId);
+      if (again && !again.disabled) again.focus();
       if (running && !view.stopped) {
         view.timer = window.setTimeout(load, REFRESH_MS);
       }
