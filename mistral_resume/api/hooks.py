@@ -22,6 +22,7 @@ from pecan import util as pecan_util
 import webob
 from webob import exc as webob_exc
 from wsme import exc as wsme_exc
+from wsme import types as wtypes
 import wsmeext.pecan as wsme_pecan
 
 from mistral_resume import context
@@ -63,6 +64,12 @@ class JsonBodyHook(pecan_hooks.PecanHook):
     _PARSED = "mistral_resume.json_body"
 
     def on_route(self, state):
+        if state.request.content_type == "multipart/form-data":
+            # No door takes a form; webob would fail parsing one (500).
+            raise UnsupportedMediaType(
+                "Unsupported Content-Type multipart/form-data: send "
+                "application/json, or text/plain YAML to the document "
+                "doors")
         value = self._parse(state.request)
         state.request.environ[self._PARSED] = value
         if isinstance(value, (dict, list)) and _depth_over(value,
@@ -77,6 +84,9 @@ class JsonBodyHook(pecan_hooks.PecanHook):
         if value is not _NO_JSON and not isinstance(value, dict):
             raise exc.InputError("The request body must be a JSON object, "
                                  "not %s" % _json_kind(value))
+        if isinstance(value, dict) and wtypes.iscomplex(
+                definition.body_type):
+            _check_integers(definition.body_type, value)
 
     def _parse(self, request):
         """The JSON body; ``_NO_JSON`` for none or invalid JSON (which
@@ -144,7 +154,19 @@ def _too_deep(limit):
 
 def _json_kind(value):
     return {list: "an array", str: "a string", bool: "a boolean",
-            type(None): "null"}.get(type(value), "a number")
+            dict: "an object", type(None): "null"}.get(type(value),
+                                                       "a number")
+
+
+def _check_integers(datatype, value):
+    """WSME answers 500 for an object or an array where it reads an
+    integer: refuse those first."""
+    for attr in wtypes.list_attributes(datatype):
+        given = value.get(attr.name)
+        if attr.datatype is int and isinstance(given, (dict, list)):
+            raise exc.InputError(
+                "Invalid input for field/attribute %s: expected an "
+                "integer, not %s" % (attr.name, _json_kind(given)))
 
 
 def _depth_over(value, limit):
@@ -158,6 +180,11 @@ def _depth_over(value, limit):
         stack.extend((c, depth + 1) for c in children
                      if isinstance(c, (dict, list)))
     return False
+
+
+class UnsupportedMediaType(exc.MistralResumeError):
+    http_code = 415
+    message = "Unsupported Content-Type"
 
 
 class NotImplementedYet(exc.MistralResumeError):

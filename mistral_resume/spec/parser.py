@@ -80,7 +80,11 @@ def _invalid(message):
 
 def _load(text):
     """-> (root node, data); YAML errors name the line and column."""
-    loader = _Loader(text)
+    try:
+        # The reader refuses control characters before any parsing.
+        loader = _Loader(text)
+    except yaml.YAMLError as e:
+        raise _invalid("Invalid YAML: %s" % e)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

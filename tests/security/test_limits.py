@@ -18,6 +18,7 @@ from tests.security import test_projects
 snapshot = test_projects.snapshot
 TEXT = {"Content-Type": "text/plain"}
 JSON = {"Content-Type": "application/json"}
+FORM = {"Content-Type": "multipart/form-data"}
 BIG = "x" * (300 * 1024)  # over the 256 KiB default of max_field_size
 TOO_LARGE = "is too large"
 DEEP = json.loads("[" * 150 + "]" * 150)  # deeper than max_json_depth
@@ -238,6 +239,19 @@ def _more_json_cases(o):
         ("put", env, {"name": "env1", "scope": 3}, JSON, 400, "scope"),
         ("post", axs, {"name": "std.echo", "input": {"output": "x"},
                        "description": {"a": 1}}, JSON, 400, "description"),
+        # Found by schemathesis: each was a 500.
+        ("post", axs, {"task_execution_id": o["task"], "index": {}}, JSON,
+         400, "index: expected an integer, not an object"),
+        ("put", "%s/%s" % (axs, o["ax"]), {"state": "SUCCESS",
+                                           "attempt": [1]}, JSON, 400,
+         "attempt: expected an integer, not an array"),
+        ("post", env, {"name": "e6", "variables": {}}, FORM, 415,
+         "multipart/form-data"),
+        ("delete", ex1, b"", FORM, 415, "multipart/form-data"),
+        ("post", "/v2/workflows", b"t\xc2\x8c", TEXT, 400,
+         "unacceptable character"),
+        ("post", "/v2/actions", b"\xc2\x8d", TEXT, 400,
+         "unacceptable character"),
     ]
 
 

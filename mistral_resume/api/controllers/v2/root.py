@@ -10,6 +10,7 @@ from mistral_resume.api.controllers.v2 import tasks
 from mistral_resume.api.controllers.v2 import workbooks
 from mistral_resume.api.controllers.v2 import workflows
 from mistral_resume.api import hooks
+from mistral_resume.api import openapi
 from mistral_resume.api.types import base
 
 
@@ -29,3 +30,7 @@ class Controller:
     @hooks.expose(RootResource)
     def index(self):
         return RootResource(uri="%s/v2" % pecan.request.application_url)
+
+
+# Not a Python name: routed by pecan.route.
+pecan.route(Controller, "openapi.json", openapi.OpenAPIController())
