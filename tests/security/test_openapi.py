@@ -3,7 +3,7 @@ schemathesis run against the live server (a real ``mistral-resume-server``
 process) that finds no 5xx and no answer outside the document.
 
 The run is bounded: ``MR_SCHEMATHESIS_EXAMPLES`` examples per operation
-(default 15), derandomized so that CI runs the same requests each time.
+(default 10), derandomized so that CI runs the same requests each time.
 """
 import inspect
 import os
@@ -28,7 +28,7 @@ from mistral_resume import policy
 from tests.integration import test_mistralclient_cli as live
 
 server = live.server  # the module-scoped live server fixture
-EXAMPLES = int(os.environ.get("MR_SCHEMATHESIS_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("MR_SCHEMATHESIS_EXAMPLES", "10"))
 CHECKS = [st_checks.not_a_server_error, oa_checks.status_code_conformance,
           oa_checks.content_type_conformance,
           oa_checks.response_schema_conformance]
