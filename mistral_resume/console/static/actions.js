@@ -246,6 +246,8 @@
           body.state_info = comment.value.trim();
           return body;
         };
+        MR.clear(planBox).appendChild(MR.h("h3", {},
+          "Plan (a state change: the API has no dry run for it)"));
         planBox.appendChild(stateTable(ex, STATE_ACTIONS[kind]));
         apply.disabled = false;
         return;
