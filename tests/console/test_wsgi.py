@@ -118,3 +118,23 @@ def test_mounted_in_the_api_app_and_root_stays_versions(tmp_path):
     assert versions[0]["id"] == "v2.0"
     graph = app.post("/console/graph", WORKFLOW).json
     assert json.dumps(graph["nodes"][0]["name"]) == '"a"'
+
+
+
+def test_the_page_loads_without_a_token_where_the_api_needs_one(
+        monkeypatch):
+    """The console sits in front of the API's auth: the page must load to
+    ask for a token, and its files hold no data."""
+    from mistral_resume.api import auth
+    from mistral_resume import conf as mr_conf
+
+    def refuse_all(environ, start_response):
+        start_response("401 Unauthorized", [("Content-Type", "text/plain")])
+        return [b"token required"]
+
+    monkeypatch.setattr(auth, "wrap", lambda conf, app: refuse_all)
+    conf = mr_conf.make([], database__connection="sqlite://")
+    app = webtest.TestApp(api_app.setup_app(conf, None, None))
+    assert app.get("/console").content_type == "text/html"
+    app.get("/v2/executions", status=401)
+    app.get("/", status=401)
