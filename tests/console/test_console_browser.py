@@ -347,3 +347,49 @@ def test_narrow_screen_is_readable(server, narrow_browser, screenshots,
     assert hidden and not any(h.is_displayed() for h in hidden)
     screenshots(narrow_browser, "narrow-" + ("execution" if fragment
                                              else "list"))
+
+
+def test_paused_with_a_failed_task_resume_is_refused_then_rerun(server,
+                                                                browser):
+    ex = pages.start(server, pages.WAITING, "paused_fail", ("RUNNING",))
+    hold = pages.poll(lambda: pages.tasks(server, ex["id"]).get("hold"),
+                      "task hold")
+    action = pages.poll(lambda: pages.api(
+        server, "GET", "/tasks/%s/action_executions" % hold["id"])[1][
+        "action_executions"], "hold's action")[0]
+    assert pages.api(server, "PUT", "/executions/%s" % ex["id"],
+                     {"state": "PAUSED"})[0] == 200
+    assert pages.api(server, "PUT", "/action_executions/%s" % action["id"],
+                     {"state": "ERROR", "output": '"backend lost"'})[0] \
+        == 200
+    pages.poll(lambda: pages.tasks(server, ex["id"])["hold"]["state"]
+               == "ERROR", "hold ERROR")
+    _open_execution(browser, server, ex["id"])
+    pages.wait_for(browser, "#ex-state .badge", text="PAUSED")
+
+    # The plain resume: the API's 409, word for word.
+    _css(browser, "#ex-resume").click()
+    pages.fill(_css(browser, "#action-comment"), "go on")
+    _css(browser, "#action-preview").click()
+    pages.wait_for(browser, "table.plan")
+    _css(browser, "#action-apply").click()
+    alert = pages.wait_for(browser, ".status .alert-error")
+    status, fault = pages.api(server, "PUT", "/executions/%s" % ex["id"],
+                              {"state": "RUNNING"})
+    assert status == 409
+    assert alert.text == "HTTP 409: %s" % fault["faultstring"]
+    assert "hold" in alert.text
+    _css(browser, "#action-close").click()
+
+    # Re-run the failed task instead: the execution runs again.
+    pages.wait_for(browser, "button[data-rerun='hold']").click()
+    pages.fill(_css(browser, "#action-comment"), "backend is back")
+    _css(browser, "#action-preview").click()
+    plan = pages.wait_for(browser, "table.plan")
+    assert "hold" in plan.text and "std.async_noop" in plan.text
+    _css(browser, "#action-apply").click()
+    pages.wait_for(browser, ".alert-ok", text="RUNNING")
+    resumed = pages.wait_execution(server, ex["id"], ("RUNNING",))
+    assert resumed["comments"][-1]["text"].endswith(": backend is back")
+    pages.poll(lambda: pages.tasks(server, ex["id"])["hold"]["state"]
+               == "RUNNING", "hold RUNNING again")
