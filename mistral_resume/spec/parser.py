@@ -212,11 +212,19 @@ def _named(section):
     return [(n, v) for n, v in section.items() if n != "version"]
 
 
+# The size of the name columns.
+MAX_NAME = 255
+
+
 def _check_name(kind, name, prefix, lines):
     if not isinstance(name, str) or not name.strip() or " " in name:
         raise _invalid("Invalid %s name %r: expected a non-empty string "
                        "without spaces (line %d)"
                        % (kind, name, _line(lines, prefix + (name,))))
+    if len(name) > MAX_NAME:
+        raise _invalid("Invalid %s name %s...: longer than %d characters "
+                       "(line %d)" % (kind, name[:40], MAX_NAME,
+                                      _line(lines, prefix + (name,))))
 
 
 def _workflows(items, prefix, known, text, node, lines):
@@ -258,6 +266,9 @@ def _workbook(text, node, data, lines, known_action):
             raise _invalid(_where("workbook", data.get("name"), e.within(key),
                                   (), lines))
     wb_name = data["name"]
+    if len(wb_name) > MAX_NAME:
+        raise _invalid("Invalid workbook name %s...: longer than %d "
+                       "characters" % (wb_name[:40], MAX_NAME))
     actions_data = dict(_named(_section(data, "actions", lines)))
     workflows_data = _named(_section(data, "workflows", lines))
 

@@ -393,3 +393,47 @@ def test_list_pages_are_capped_at_max_list_limit(stack):
 def test_bad_list_queries_are_400(stack, query, words):
     response = stack.app.get("/v2/executions?" + query, status=400)
     assert words.lower() in helpers.fault(response).lower()
+
+
+def _over_long(o):
+    """Values longer than their columns: on PostgreSQL and MySQL the
+    database refuses them, which was a 500."""
+    long = "w" * 300
+    noop = "    t:\n      action: std.noop\n"
+    return [
+        ("post", "/v2/environments", {"name": long, "variables": {}}, JSON),
+        ("post", "/v2/executions", {"workflow_name": "hello",
+                                    "description": long}, JSON),
+        ("post", "/v2/executions", {"workflow_name": "hello", "id": long},
+         JSON),
+        ("post", "/v2/executions", {"workflow_name": "hello",
+                                    "source_execution_id": long}, JSON),
+        ("put", "/v2/executions/%s" % o["ex"], {"description": long}, JSON),
+        ("post", "/v2/workflows?namespace=" + long, helpers.DOC, TEXT),
+        ("post", "/v2/workflows", "version: '2.0'\n%s:\n  tasks:\n%s"
+         % (long, noop), TEXT),
+        ("post", "/v2/workbooks", "version: '2.0'\nname: %s\nworkflows:\n"
+         "  wf:\n    tasks:\n  %s" % (long, noop.replace("\n ", "\n   ")),
+         TEXT),
+        ("post", "/v2/actions", "version: '2.0'\n%s:\n  base: std.noop\n"
+         % long, TEXT),
+    ]
+
+
+def test_values_longer_than_their_columns_are_400(any_stack):
+    app = any_stack.app
+    helpers.create(app)
+    ex = helpers.start(app, "hello", {"name": "x"}).json
+    any_stack.wait_for(ex["id"])
+    before = snapshot(any_stack)
+    wrong = []
+    for method, url, body, headers in _over_long({"ex": ex["id"]}):
+        response = _send(app, method, url, body, headers)
+        message = helpers.fault(response) if response.status_int >= 400 \
+            else ""
+        if response.status_int != 400 or not any(
+                w in message for w in ("maximum character", "at most",
+                                       "longer than")):
+            wrong.append((method, url[:40], response.status_int, message))
+    assert not wrong, "\n".join(map(repr, wrong))
+    assert snapshot(any_stack) == before

@@ -14,6 +14,7 @@ from mistral_resume.api.types import base
 from mistral_resume import exceptions as exc
 
 SCOPES = ("private", "public")
+MAX_NAMESPACE = 255  # the column's size
 
 
 def json_response(payload, status=200):
@@ -51,6 +52,9 @@ class DocumentController(rest.RestController):
         if request.method in ("POST", "PUT"):
             # Keep pecan from negotiating (and refusing) a content type.
             request.environ["HTTP_ACCEPT"] = "*/*"
+            if len(request.GET.get("namespace") or "") > MAX_NAMESPACE:
+                raise exc.InputError("A namespace is at most %d characters"
+                                     % MAX_NAMESPACE)
         return super()._route(args, request)
 
 
