@@ -79,8 +79,8 @@ engine_opts = [
                     "(or workflow) fails instead of storing it; 0 means no "
                     "limit."),
     cfg.FloatOpt("expression_time_limit", default=10.0, min=0,
-                 help="Seconds one YAQL or Jinja evaluation may take "
-                      "(database reads not counted) before it fails; 0 "
+                 help="Seconds of CPU time one YAQL or Jinja evaluation may "
+                      "use (database reads not counted) before it fails; 0 "
                       "means no limit."),
     cfg.IntOpt("outbox_resend_after", default=30, min=1,
                help="Seconds after which an unsent outbox row is taken to "

@@ -36,8 +36,8 @@ from mistral_resume.expressions import yaql_eval
 # DEFAULT_MEMORY_QUOTA bytes, fails the expression instead of the process.
 DEFAULT_MAX_ITERATORS = 100000
 DEFAULT_MEMORY_QUOTA = 32 * 1024 * 1024
-# Seconds one evaluation may take: what the size checks cannot recognise
-# (a loop inside a loop) is stopped by this.
+# Seconds of CPU time one evaluation may use: what the size checks cannot
+# recognise (a loop inside a loop) is stopped by this.
 DEFAULT_TIME_LIMIT = 10.0
 _time = {"limit": 0}
 
@@ -52,8 +52,8 @@ def configure(max_iterators=None, memory_quota=None, time_limit=None):
         ``limitIterators``); -1 for no limit; None keeps the current value.
     :param memory_quota: most bytes a value may take (yaql's
         ``memoryQuota``); -1 for no limit; None keeps the current value.
-    :param time_limit: most seconds one evaluation may take (lookups not
-        counted); 0 for no limit; None keeps the current value.
+    :param time_limit: most seconds of CPU time one evaluation may use
+        (lookups not counted); 0 for no limit; None keeps the current value.
     :raises ValueError: for a value that is not an integer >= -1, or a
         negative time limit.
     """
@@ -148,13 +148,16 @@ def evaluate(text, data, lookup=None):
 
 def _evaluate_in_time(name, module, text, data, lookup):
     limit = _time["limit"]
+    # Building yaql's parser (once per process) is not the expression's
+    # time.
+    module.prepare()
     try:
         with watchdog.limit(limit):
             return module.evaluate(text, data, lookup)
     except watchdog.Timeout:
         raise exc.ExpressionError(
-            "Can not evaluate %s expression [expression=%s, error=it took"
-            " more than %s seconds, the time limit of one evaluation]"
+            "Can not evaluate %s expression [expression=%s, error=it used"
+            " more than %s seconds of CPU time, the limit of one evaluation]"
             % ("Jinja" if name == "jinja" else "YAQL", text, limit))
 
 

@@ -1,4 +1,4 @@
-"""A time limit for one evaluation, in whatever thread runs it.
+"""A CPU time limit for one evaluation, in whatever thread runs it.
 
 Size checks stop what they can recognise; a loop that allocates nothing
 (``{% for i in range(100000) %}{% for j in range(100000) %}...``, a yaql
@@ -11,7 +11,9 @@ are what ``checks`` refuses before they start.
 
 ``Timeout`` is a ``BaseException`` so that no ``except Exception`` inside
 yaql, Jinja or a lookup swallows it; :func:`limit`'s caller catches it.
-Time spent in the engine's lookups (database reads) does not count.
+The limit is on the thread's CPU time, so a busy host (other threads
+holding the GIL) does not make an ordinary expression fail; what the
+engine's lookups (database reads) use does not count either.
 """
 
 import contextlib
@@ -26,14 +28,28 @@ class Timeout(BaseException):
     """The evaluation ran out of time."""
 
 
-class _Run:
-    __slots__ = ("thread_id", "deadline", "paused", "fired")
+def _cpu(clock):
+    return time.clock_gettime(clock)
 
-    def __init__(self, thread_id, deadline):
+
+class _Run:
+    """One evaluation: the CPU time its thread may still use.
+
+    The clock is the thread's own CPU clock, so that waiting (for the GIL
+    on a busy host, for a database) is not counted: only work is.
+    """
+
+    __slots__ = ("thread_id", "clock", "until", "paused", "fired")
+
+    def __init__(self, thread_id, seconds):
         self.thread_id = thread_id
-        self.deadline = deadline
+        self.clock = time.pthread_getcpuclockid(thread_id)
+        self.until = _cpu(self.clock) + seconds
         self.paused = 0
         self.fired = False
+
+    def left(self):
+        return self.until - _cpu(self.clock)
 
 
 _lock = threading.Condition()
@@ -52,18 +68,18 @@ def _set_async(thread_id, exception):
 def _watch():
     with _lock:
         while True:
-            now = time.monotonic()
             wait = None
             for key, run in list(_runs.items()):
-                if run.deadline > now:
-                    left = run.deadline - now
-                    wait = left if wait is None else min(wait, left)
-                elif run.paused:
-                    wait = _POLL if wait is None else min(wait, _POLL)
-                else:
+                left = run.left()
+                if left <= 0 and not run.paused:
                     run.fired = True
                     del _runs[key]
                     _set_async(run.thread_id, Timeout)
+                    continue
+                # CPU time passes no faster than wall time: sleeping for
+                # what is left never overshoots.
+                left = max(left, _POLL)
+                wait = left if wait is None else min(wait, left)
             _lock.wait(wait)
 
 
@@ -77,12 +93,13 @@ def _start_watching():
 
 @contextlib.contextmanager
 def limit(seconds):
-    """Raise :class:`Timeout` in this thread after ``seconds`` (None or
-    <= 0: no limit). Nested uses keep the outer limit."""
+    """Raise :class:`Timeout` in this thread once it has used ``seconds``
+    of CPU time (None or <= 0: no limit). Nested uses keep the outer
+    limit."""
     if not seconds or seconds <= 0 or getattr(_local, "run", None):
         yield
         return
-    run = _Run(threading.get_ident(), time.monotonic() + seconds)
+    run = _Run(threading.get_ident(), seconds)
     _local.run = run
     with _lock:
         _runs[id(run)] = run
@@ -105,11 +122,11 @@ def paused():
     if run is None:
         yield
         return
-    started = time.monotonic()
+    started = _cpu(run.clock)
     run.paused += 1
     try:
         yield
     finally:
         with _lock:
             run.paused -= 1
-            run.deadline += time.monotonic() - started
+            run.until += _cpu(run.clock) - started

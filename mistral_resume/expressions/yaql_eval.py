@@ -211,6 +211,12 @@ def _convert(data):
         {key: _convert_value(value) for key, value in data.items()})
 
 
+def prepare():
+    """Build the engine and the root context now, not in an evaluation."""
+    _get_engine()
+    _get_root_context()
+
+
 def is_expression(text):
     return PATTERN.search(text) is not None
 

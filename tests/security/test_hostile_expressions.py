@@ -36,7 +36,7 @@ UNSAFE = "is unsafe"
 TOO_LONG = "Collection length exceeds 100000 elements"
 TOO_BIG = "Expression consumed too much memory"
 NUMBER = "Number too large"
-TIMEOUT = "it took more than 1.0 seconds, the time limit of one evaluation"
+TIMEOUT = "it used more than 1.0 seconds of CPU time"
 REGEX = "repeats a repetition or an alternation"
 YAML_BOMB = "YAML aliases expand the document beyond 100000 nodes"
 
