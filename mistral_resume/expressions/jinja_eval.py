@@ -9,10 +9,13 @@ undefined name or key is an error, and attributes starting with ``_``
 expression and gives a native value; any other text is rendered as a
 template and gives a string.
 
-Beyond Mistral: ``*`` and ``**`` are checked against the same limits as YAQL,
-so ``{{ 'a' * 10**10 }}`` fails instead of filling memory (the sandbox already
-caps ``range()`` at 100000); and the data filters (``json_dump``...) take the
-piped value as their data.
+Beyond Mistral: what can turn a short expression into a huge value is
+checked against the same limits as YAQL before it runs (``checks``): ``*``,
+``**``, ``+``, ``%``, the string methods that pad or replace, ``str.format``
+widths, list and dict growth, ``~`` and the rendered text, and the filters
+that amplify (``filters``); so ``{{ 'a' * 10**10 }}`` fails instead of
+filling memory (the sandbox already caps ``range()`` at 100000). The data
+filters (``json_dump``...) take the piped value as their data.
 """
 
 import collections.abc
