@@ -43,7 +43,12 @@ class _Run:
 
     def __init__(self, thread_id, seconds):
         self.thread_id = thread_id
-        self.clock = time.pthread_getcpuclockid(thread_id)
+        try:
+            self.clock = time.pthread_getcpuclockid(thread_id)
+        except (AttributeError, OSError):
+            # No per-thread CPU clock here (a green thread, another OS):
+            # wall time, which only errs towards stopping early.
+            self.clock = time.CLOCK_MONOTONIC
         self.until = _cpu(self.clock) + seconds
         self.paused = 0
         self.fired = False
