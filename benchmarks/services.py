@@ -30,6 +30,11 @@ def free_port():
         return s.getsockname()[1]
 
 
+def port_in_use(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def wait_http(url, alive, limit=60.0):
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -273,6 +278,12 @@ class Mistral:
 
     def start(self):
         if self.started_here:
+            port = int(self.env["MISTRAL_PORT"])
+            if not self._pidfile_alive() and port_in_use(port):
+                # A Mistral left over from an earlier run would answer in
+                # place of the one started now (seen: its orphaned API).
+                raise RuntimeError("port %d is taken by another process: "
+                                   "stop it first" % port)
             subprocess.run(
                 ["bash", os.path.join(self.shared, "mistral", "setup.sh")],
                 env=self.env, check=True, timeout=3600)
@@ -284,6 +295,16 @@ class Mistral:
             subprocess.run(
                 ["bash", os.path.join(self.shared, "mistral", "stop.sh")],
                 env=self.env, check=False, timeout=120)
+
+    def _pidfile_alive(self):
+        pid = self.pid
+        if pid is None:
+            return False
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True
 
     def stored_bytes(self):
         path = os.path.join(self.anchor, "mistral.db")
