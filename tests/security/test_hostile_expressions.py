@@ -103,6 +103,10 @@ CASES = [
     ("{% set s = 'a' * 30000000 %}{{ s~s~s~s~s~s~s~s~s~s }}", TOO_BIG),
     ("{% set s = 'a' * 30000000 %}"
      "{% for i in range(100) %}{{ s }}{% endfor %}", TOO_BIG),
+    ("{% set s = 'a' * 30000000 %}{% set x %}{% for i in range(100) %}"
+     "{{ s }}{% endfor %}{% endset %}{{ x | length }}", TOO_BIG),
+    ("{% set s = 'a' * 30000000 %}{% macro m() %}{% for i in range(100) %}"
+     "{{ s }}{% endfor %}{% endmacro %}{{ m() | length }}", TOO_BIG),
     ("{% set x = [1] %}{% for i in range(40) %}{{ x.extend(x) }}"
      "{% endfor %}", TOO_LONG),
     ("{% set l = ['a' * 1000000] %}{% set x = [] %}"

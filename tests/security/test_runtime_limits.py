@@ -268,3 +268,24 @@ def test_configure_from_applies_the_engine_options():
         assert expr.limits()["time_limit"] == 3.5
     finally:
         expr.configure(time_limit=saved)
+
+
+def test_output_on_error_over_the_limit_is_dropped(stack):
+    wf_ex = stack.run("""\
+---
+version: '2.0'
+big_output_on_error:
+  output-on-error:
+    text: <% 'x' * 3000 %>
+  tasks:
+    t1:
+      action: std.fail
+""")
+    assert wf_ex.state == st.ERROR
+    assert "t1" in wf_ex.state_info
+    assert list(wf_ex.output) == ["result"]
+    first, second = wf_ex.output["result"].split("\n", 1)[0], (
+        wf_ex.output["result"].rsplit("\n", 1)[-1])
+    assert wf_ex.state_info.startswith(first)
+    assert second.startswith("The output-on-error is ")
+    assert second.endswith(OPTION)
