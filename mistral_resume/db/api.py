@@ -5,9 +5,7 @@ unit of work. A writer locks the root execution row it works on
 (:func:`lock_root`) and writes states by compare-and-set
 (:func:`cas_update_state`), so two engines never apply the same transition.
 """
-import json
 import logging
-import sqlite3
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -314,17 +312,12 @@ def child_executions(session, task_ex_id):
 
 # -------------------------------------------------------- with-items items
 
-def load_task(session, task_id, items=False):
-    """A task with what a step works on; its item values only if asked.
-
-    The item values of a with-items task can be large: completing one item
-    must not read them all.
-    """
+def load_task(session, task_id):
+    """A task with what a step works on (a with-items task's item values
+    are rows of their own: :func:`with_items_value`)."""
     model = models.TaskExecution
     opts = [orm.undefer(model.spec), orm.undefer(model.in_context),
             orm.undefer(model.result)]
-    if items:
-        opts.append(orm.undefer(model.with_items_values))
     return _get(session, model, task_id, "Task execution", None, opts)
 
 
@@ -353,37 +346,28 @@ def item_outputs(session, task_ex):
         .order_by(model.item_index, model.created_at)).all()
 
 
-_ITEM_SQL = {
-    "sqlite": "SELECT with_items_values -> :path FROM task_executions "
-              "WHERE id = :id",
-    "postgresql": "SELECT (with_items_values::jsonb -> :index)::text "
-                  "FROM task_executions WHERE id = :id",
-    "mysql": "SELECT JSON_EXTRACT(with_items_values, :path) "
-             "FROM task_executions WHERE id = :id",
-}
+def store_items(session, task_ex_id, values):
+    """Store a with-items task's item values, one row per item."""
+    if values:
+        session.execute(sa.insert(models.WithItemsValue), [
+            {"task_execution_id": task_ex_id, "item_index": index,
+             "value": value} for index, value in enumerate(values)])
 
 
 def with_items_value(session, task_ex_id, index):
-    """One item's values, extracted by the database.
+    """One item's values: one small row, whatever the item count."""
+    model = models.WithItemsValue
+    return session.execute(sa.select(model.value).where(
+        model.task_execution_id == task_ex_id,
+        model.item_index == index)).scalar_one()
 
-    Starting the next item of a long list costs one small read, not the
-    whole list; the whole column is read only where the database cannot
-    extract (SQLite before 3.38).
-    """
-    dialect = session.get_bind().dialect.name
-    sql = _ITEM_SQL.get("mysql" if dialect == "mariadb" else dialect)
-    if dialect == "sqlite" and sqlite3.sqlite_version_info < (3, 38):
-        sql = None
-    if sql is not None:
-        text = session.execute(sa.text(sql), {
-            "id": task_ex_id, "index": index,
-            "path": "$[%d]" % index}).scalar_one_or_none()
-        if text is not None:
-            return json.loads(text)
-    values = session.execute(
-        sa.select(models.TaskExecution.with_items_values).where(
-            models.TaskExecution.id == task_ex_id)).scalar_one()
-    return values[index]
+
+def with_items_values(session, task_ex_id):
+    """All item values of a task, in item order."""
+    model = models.WithItemsValue
+    return list(session.execute(
+        sa.select(model.value).where(model.task_execution_id == task_ex_id)
+        .order_by(model.item_index)).scalars())
 
 
 def reject_children(session, task_ex_id):

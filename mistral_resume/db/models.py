@@ -177,9 +177,9 @@ class TaskExecution(_Stamped, Base):
     env = sa.Column(JsonType, nullable=True)
     triggered_by = sa.Column(JsonType, nullable=True)
     unique_key = sa.Column(sa.String(255), nullable=True)
+    # A with-items task's item count, set with its values (WithItemsValue)
+    # at its first run.
     items_count = sa.Column(sa.Integer, nullable=True)
-    # One dict per item ({var: value}), evaluated once at the first run.
-    with_items_values = orm.deferred(sa.Column(JsonType, nullable=True))
     # Items of the current sweep started so far (a retry starts a new one).
     items_started = sa.Column(sa.Integer, nullable=True)
     # The evaluated 'concurrency' policy: most items running at once.
@@ -237,6 +237,22 @@ class ActionExecution(_Stamped, Base):
     executor_id = sa.Column(sa.String(255), nullable=True)
     claimed_at = sa.Column(Timestamp, nullable=True)
     heartbeat_at = sa.Column(Timestamp, nullable=True)
+
+
+class WithItemsValue(Base):
+    """One item's values ({var: value}) of a with-items task, evaluated
+    once at the task's first run: starting or re-running item N reads one
+    small row, whatever the item count."""
+
+    __tablename__ = "with_items_values"
+
+    task_execution_id = sa.Column(
+        sa.String(36), sa.ForeignKey("task_executions.id",
+                                     ondelete="CASCADE"),
+        primary_key=True)
+    item_index = sa.Column(sa.Integer, primary_key=True,
+                           autoincrement=False)
+    value = sa.Column(JsonType, nullable=True)
 
 
 class Outbox(Base):

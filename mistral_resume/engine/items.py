@@ -23,8 +23,8 @@ def start(step, task_ex, task_spec):
     The values are evaluated at the task's first run only: a retry or a
     re-run uses the stored ones, so indices never shift.
     """
-    values = task_ex.with_items_values
-    if values is None:
+    values = None  # a retry or re-run reads the stored ones by index
+    if task_ex.items_count is None:
         lookup = step.lookup.with_task(lookups.task_view(task_ex))
         try:
             values = with_items.evaluate_values(
@@ -32,10 +32,10 @@ def start(step, task_ex, task_spec):
         except exc.ExpressionError as e:
             step.complete_task(task_ex, st.ERROR, [], str(e))
             return
-        task_ex.with_items_values = values
+        db_api.store_items(step.session, task_ex.id, values)
         task_ex.items_count = len(values)
     task_ex.items_started = 0
-    if not values:
+    if not task_ex.items_count:
         step.task_result(task_ex, st.SUCCESS, [])
         return
     if start_next(step, task_ex, task_spec, values):

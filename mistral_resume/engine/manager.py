@@ -252,8 +252,7 @@ class EngineManager:
         """
         try:
             with self._work(ctx, root_id) as w:
-                task_ex = db_api.load_task(w.session, payload["task_ex_id"],
-                                           items=True)
+                task_ex = db_api.load_task(w.session, payload["task_ex_id"])
                 step = executions.load_step(w, self._topics,
                                             task_ex.workflow_execution_id)
                 if step.wf_ex.state == st.PAUSED:

@@ -2,7 +2,7 @@
 import datetime
 
 # Columns that are the engine's working data, not part of any resource.
-_HIDDEN = frozenset(("spec", "context", "in_context", "with_items_values",
+_HIDDEN = frozenset(("spec", "context", "in_context",
                      "adhoc_outputs", "adhoc_base",
                      "unique_key"))
 

@@ -212,7 +212,6 @@ def _task_executions():
         sa.Column("triggered_by", JSON_TEXT, nullable=True),
         sa.Column("unique_key", sa.String(255), nullable=True),
         sa.Column("items_count", sa.Integer, nullable=True),
-        sa.Column("with_items_values", JSON_TEXT, nullable=True),
         sa.Column("items_started", sa.Integer, nullable=True),
         sa.Column("concurrency", sa.Integer, nullable=True),
         sa.Column("retry_no", sa.Integer, nullable=False),
@@ -269,6 +268,21 @@ def _action_executions():
     _index("action_executions", "root_execution_id")
 
 
+def _with_items_values():
+    op.create_table(
+        "with_items_values",
+        sa.Column("task_execution_id", UUID,
+                  sa.ForeignKey(
+                      "task_executions.id", ondelete="CASCADE",
+                      name="fk_with_items_values_task_execution_id_"
+                           "task_executions"),
+                  primary_key=True),
+        sa.Column("item_index", sa.Integer, primary_key=True,
+                  autoincrement=False),
+        sa.Column("value", JSON_TEXT, nullable=True),
+    )
+
+
 # Parents before children: the foreign keys need their targets.
 _TABLES = (
     ("idempotency_keys", _idempotency_keys),
@@ -281,6 +295,7 @@ _TABLES = (
     ("workflow_executions", _workflow_executions),
     ("task_executions", _task_executions),
     ("action_executions", _action_executions),
+    ("with_items_values", _with_items_values),
 )
 
 
