@@ -42,6 +42,18 @@ class Timing:
     # Reconnect quickly after a broker cut.
     rabbit_interval_max: int = 2
 
+    @classmethod
+    def from_env(cls):
+        """Defaults, changed by ``MR_TEST_TIMING=name=value,...`` (to
+        replay a run with other settings)."""
+        timing = cls()
+        for pair in filter(None, os.environ.get("MR_TEST_TIMING",
+                                                "").split(",")):
+            name, _, value = pair.partition("=")
+            kind = type(getattr(timing, name.strip()))
+            setattr(timing, name.strip(), kind(value))
+        return timing
+
     def stall_limit(self):
         recoveries = (self.rpc_timeout + self.action_lease
                       + self.heartbeat_interval * 2
@@ -185,7 +197,7 @@ class Cluster:
 
     def __init__(self, tmp, run, database, transport_url, timing=None):
         self.tmp, self.run, self.database = str(tmp), run, database
-        self.timing = timing or Timing()
+        self.timing = timing or Timing.from_env()
         self.ledger = os.path.join(self.tmp, "ledger.txt")
         open(self.ledger, "a").close()
         self.api_port = free_port()
