@@ -64,17 +64,21 @@ class JsonBodyHook(pecan_hooks.PecanHook):
     _PARSED = "mistral_resume.json_body"
 
     def on_route(self, state):
-        if state.request.content_type == "multipart/form-data":
-            # No door takes a form; webob would fail parsing one (500).
+        content_type = state.request.content_type
+        if content_type in _UNSUPPORTED:
+            # No door takes these; webob fails on a form's boundary and
+            # WSME on XML (500s).
             raise UnsupportedMediaType(
-                "Unsupported Content-Type multipart/form-data: send "
-                "application/json, or text/plain YAML to the document "
-                "doors")
+                "Unsupported Content-Type %s: send application/json, or "
+                "text/plain YAML to the document doors" % content_type)
+        _check_no_nul(state.request)
         value = self._parse(state.request)
         state.request.environ[self._PARSED] = value
         if isinstance(value, (dict, list)) and _depth_over(value,
                                                            self._max_depth):
             raise exc.InputError(_too_deep(self._max_depth))
+        if isinstance(value, dict) and _nul_in(value):
+            raise exc.InputError(_NUL)
 
     def before(self, state):
         definition = getattr(state.controller, "_wsme_definition", None)
@@ -113,6 +117,42 @@ class JsonBodyHook(pecan_hooks.PecanHook):
 
 
 _NO_JSON = object()
+_UNSUPPORTED = ("multipart/form-data", "text/xml", "application/xml")
+_NUL = ("A NUL character (\\u0000) is not allowed in a URL, a name or a "
+        "field outside user data (input, params, output...)")
+# JSON stored as text: a NUL there is stored escaped, harmless.
+_USER_DATA = frozenset(("input", "params", "output", "variables", "env",
+                        "items"))
+
+
+def _check_no_nul(request):
+    """PostgreSQL refuses NUL in text: a 500 for any query with one."""
+    try:
+        path, query = request.path_info, list(request.GET.items())
+    except UnicodeDecodeError:
+        raise exc.InputError("The URL is not UTF-8")
+    if "\x00" in path or any(
+            "\x00" in k or "\x00" in v for k, v in query):
+        raise exc.InputError(_NUL)
+
+
+def _nul_in(value):
+    """A NUL in a key or string of ``value``, user data aside."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return True
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                if "\x00" in key:
+                    return True
+                if key not in _USER_DATA:
+                    stack.append(child)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def _not_json_constant(name):
