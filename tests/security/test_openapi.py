@@ -5,8 +5,10 @@ process) that finds no 5xx and no answer outside the document.
 The run is bounded: ``MR_SCHEMATHESIS_EXAMPLES`` examples per operation
 (default 10), derandomized so that CI runs the same requests each time.
 """
+import contextlib
 import inspect
 import os
+import subprocess
 
 import hypothesis
 import openapi_schema_validator
@@ -25,10 +27,12 @@ from mistral_resume.api.controllers.v2 import workbooks
 from mistral_resume.api.controllers.v2 import workflows
 from mistral_resume.api import openapi
 from mistral_resume import policy
+from tests.fixtures import databases
 from tests.integration import test_mistralclient_cli as live
 
-server = live.server  # the module-scoped live server fixture
 EXAMPLES = int(os.environ.get("MR_SCHEMATHESIS_EXAMPLES", "10"))
+# sqlite, postgresql or mysql: the live server's database.
+BACKEND = os.environ.get("MR_SCHEMATHESIS_BACKEND", "sqlite")
 CHECKS = [st_checks.not_a_server_error, oa_checks.status_code_conformance,
           oa_checks.content_type_conformance,
           oa_checks.response_schema_conformance]
@@ -41,6 +45,47 @@ CONTROLLERS = [
     action_executions.TaskActionExecutionsController,
     environments.EnvironmentsController,
 ]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``mistral-resume-server`` on a free port, on a fresh ``BACKEND``
+    database (SQLite: in its state directory)."""
+    tmp = tmp_path_factory.mktemp("server")
+    config = tmp / "mistral-resume.conf"
+    text = ("[DEFAULT]\nstate_path = %s\nlog_file = %s\n[api]\nport = %d\n"
+            % (tmp, tmp / "server.log", live._free_port()))
+    if BACKEND == "sqlite":
+        config.write_text(text)
+        with _running(config) as root:
+            yield {"url": root + "/v2", "tmp": tmp}
+        return
+    databases.require(BACKEND)
+    with databases.fresh_database(BACKEND) as url:
+        config.write_text(text + "[database]\nconnection = %s\n" % url)
+        subprocess.run([os.path.join(live.BIN, "mistral-resume-db-manage"),
+                        "--config-file", str(config), "upgrade", "head"],
+                       check=True, capture_output=True, timeout=300)
+        with _running(config) as root:
+            yield {"url": root + "/v2", "tmp": tmp}
+
+
+@contextlib.contextmanager
+def _running(config):
+    port = int(config.read_text().split("port = ")[1].split()[0])
+    proc = subprocess.Popen(
+        [os.path.join(live.BIN, "mistral-resume-server"), "--config-file",
+         str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    root = "http://127.0.0.1:%d" % port
+    try:
+        live._wait_http(root + "/v2", proc)
+        yield root
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def test_the_served_document_is_valid_openapi_3(stack):
