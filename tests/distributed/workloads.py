@@ -27,12 +27,15 @@ SIZE = SOAK_TIER if SOAK else CI_TIER
 
 
 def join(name, branches, sleep=0, safe_rerun=False):
-    """``fork`` -> ``branches`` ledger tasks -> one ``joined`` task."""
+    """``fork`` -> ``branches`` ledger tasks -> one ``joined`` task;
+    with ``safe_rerun`` every task has ``safe-rerun: true``."""
     policy = "      safe-rerun: true\n" if safe_rerun else ""
     names = ["b%d" % i for i in range(branches)]
     lines = ["---", "version: '2.0'", "%s:" % name, "  tasks:",
              "    fork:", "      action: std.noop",
              "      on-success: [%s]" % ", ".join(names)]
+    if policy:
+        lines.append(policy.rstrip("\n"))
     for task in names:
         lines += ["    %s:" % task,
                   "      action: test.ledger tag=%s sleep=%s" % (task, sleep),
