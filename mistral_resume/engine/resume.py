@@ -224,6 +224,10 @@ class Resumer:
         steps.set_state(self.session, machines.TASK, task_ex, target,
                         **values)
         task_ex.processed = False
+        if plan.child_id:
+            # Its failed tasks (if any) reopen it too; a child that failed
+            # on its own output has none, and is decided again at finish().
+            self.reopen(plan.child_id)
         self.reopen_joins(task_ex)
 
     def reopen_joins(self, task_ex):

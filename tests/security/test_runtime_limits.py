@@ -204,6 +204,20 @@ def test_sub_workflow_output_over_the_limit_fails_child_and_parent(stack):
     # The parent failed as for any task error.
     wf_ex = stack.wait_for(ex["id"])
     assert wf_ex.state == st.ERROR and "call" in wf_ex.state_info
+    # The child has no failed task: a re-run of 'call' decides the child
+    # again, in place (its output evaluated anew): over the limit still, it
+    # fails again; once the operator raised the limit, it succeeds.
+    rerun = {"state": "RUNNING", "resume": {"task": "call"}}
+    stack.app.put_json("/v2/executions/%s" % ex["id"], rerun)
+    assert stack.wait_for(ex["id"]).state == st.ERROR
+    limits.configure(10 * 1024)
+    stack.app.put_json("/v2/executions/%s" % ex["id"], rerun)
+    assert stack.wait_for(ex["id"]).state == st.SUCCESS
+    with stack.db.reading() as session:
+        [again] = db_api.child_executions(session, call["id"])
+    assert again.id == child.id and again.state == st.SUCCESS
+    assert again.output == {"text": "x" * 3000}
+    assert stack.tasks(ex["id"])["call"][0].state == st.SUCCESS
 
 
 def test_workflow_output_over_the_limit_fails_the_workflow(stack):
