@@ -55,15 +55,18 @@ def claim_action(session, ax_id, executor_id, leased=True, now=None):
 
 
 def renew_leases(session, ax_ids, executor_id, now=None):
-    """One heartbeat for the actions ``executor_id`` runs; how many."""
+    """One heartbeat for the actions ``executor_id`` holds; the ids of
+    those still RUNNING under its claim (the others are done)."""
     if not ax_ids:
-        return 0
+        return set()
     model = models.ActionExecution
-    return _action_update(
-        session, (model.id.in_(list(ax_ids)),
-                  model.executor_id == executor_id,
-                  model.state == "RUNNING"),
-        {"heartbeat_at": now or models.utcnow()})
+    held = (model.id.in_(list(ax_ids)), model.executor_id == executor_id,
+            model.state == "RUNNING")
+    live = set(session.execute(sa.select(model.id).where(*held)).scalars())
+    if live:
+        _action_update(session, (model.id.in_(list(live)),) + held[1:],
+                       {"heartbeat_at": now or models.utcnow()})
+    return live
 
 
 def lost_actions(session, stale_before, limit=100):

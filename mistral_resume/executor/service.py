@@ -32,7 +32,9 @@ class ExecutorEndpoint:
         self._db = db
         host = conf.executor.host if conf is not None else "executor"
         self.executor_id = "%s:%s" % (host, uuid.uuid4().hex)
-        # Claimed actions running now, whose claims the heartbeat renews.
+        # Claimed actions whose claims the heartbeat renews: running, or
+        # run and reported until the engine has recorded their result (a
+        # result queued behind others must not outlive the lease).
         self._running = set()
         self._running_lock = threading.Lock()
 
@@ -44,6 +46,12 @@ class ExecutorEndpoint:
         with self._running_lock:
             (self._running.add if running else self._running.discard)(
                 action_ex_id)
+
+    def forget(self, action_ex_ids):
+        """Stop renewing these claims (their actions are no longer
+        RUNNING: the engine recorded a result)."""
+        with self._running_lock:
+            self._running.difference_update(action_ex_ids)
 
     def _claim(self, action_ex_id, leased=True):
         """True if this executor may run the action: a second delivery of
@@ -71,12 +79,16 @@ class ExecutorEndpoint:
         if not self._claim(action_ex_id, leased):
             return None
         if action is not None:
-            self._track(action_ex_id, True)
+            if action_ex_id is not None:
+                self._track(action_ex_id, True)
             try:
                 result = registry.execute(action, action_name, ctx,
                                           execution, timeout)
-            finally:
+            except BaseException:
                 self._track(action_ex_id, False)
+                raise
+            if result is None:
+                self._track(action_ex_id, False)  # async: no lease
         # Reported even when the caller waits for it: the row completes
         # even if that caller is gone (a second report changes nothing).
         if result is not None and action_ex_id is not None:
@@ -96,12 +108,15 @@ class Heartbeat(threading.Thread):
         self._stop = threading.Event()
 
     def beat(self):
+        """Renew the claims; forget those the engine has completed."""
         running = self._endpoint.running()
         if not running:
             return 0
         with self._db.writing() as session:
-            return db_leases.renew_leases(session, running,
+            live = db_leases.renew_leases(session, running,
                                           self._endpoint.executor_id)
+        self._endpoint.forget(running - live)
+        return len(live)
 
     def run(self):
         while not self._stop.wait(self._interval):

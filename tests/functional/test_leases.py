@@ -298,3 +298,21 @@ def test_database_runs_read_committed(any_stack):
         assert level is None
     else:
         assert level == "READ COMMITTED"
+
+
+def test_heartbeat_covers_a_reported_result_until_recorded(any_stack,
+                                                           monkeypatch):
+    """A run that ended keeps its lease until the engine has recorded its
+    result (a result queued behind others must not outlive the lease)."""
+    ex, ax = _start_with_dead_executor(any_stack, monkeypatch,
+                                       _claim_and_die)
+    endpoint = executor_service.ExecutorEndpoint(
+        any_stack.engine, any_stack.conf, any_stack.db)
+    endpoint.executor_id = ax.executor_id
+    endpoint._track(ax.id, True)
+    beat = executor_service.Heartbeat(any_stack.db, endpoint, 1)
+    assert beat.beat() == 1 and endpoint.running() == {ax.id}
+    any_stack.app.put_json("/v2/action_executions/%s" % ax.id,
+                           {"state": "SUCCESS", "output": "done"})
+    assert beat.beat() == 0 and endpoint.running() == set()
+    assert any_stack.wait_for(ex["id"]).state == st.SUCCESS
