@@ -187,15 +187,21 @@ def test_resent_action_waits_another_lease_before_the_next_resend(
     assert _only_action(any_stack, ex["id"]).state == st.RUNNING
 
 
+def _holder_of(stack, ax):
+    """The executor that claimed ``ax``, alive after all: its endpoint
+    (holding the claim) and its heartbeat."""
+    endpoint = executor_service.ExecutorEndpoint(stack.engine, stack.conf,
+                                                 stack.db)
+    endpoint.executor_id = ax.executor_id
+    endpoint._track(ax.id, True)
+    return endpoint, executor_service.Heartbeat(stack.db, endpoint, 1)
+
+
 def test_heartbeat_keeps_a_live_claim(any_stack, monkeypatch):
     ex, ax = _start_with_dead_executor(any_stack, monkeypatch,
                                        _claim_and_die)
     # The executor is alive after all: its heartbeat renews the claim.
-    endpoint = executor_service.ExecutorEndpoint(
-        any_stack.engine, any_stack.conf, any_stack.db)
-    endpoint.executor_id = ax.executor_id
-    endpoint._track(ax.id, True)
-    beat = executor_service.Heartbeat(any_stack.db, endpoint, 1)
+    endpoint, beat = _holder_of(any_stack, ax)
     before = ax.heartbeat_at
     renewed = _wait_action(any_stack, ax.id,
                            lambda a: beat.beat() and a.heartbeat_at > before)
@@ -306,11 +312,7 @@ def test_heartbeat_covers_a_reported_result_until_recorded(any_stack,
     result (a result queued behind others must not outlive the lease)."""
     ex, ax = _start_with_dead_executor(any_stack, monkeypatch,
                                        _claim_and_die)
-    endpoint = executor_service.ExecutorEndpoint(
-        any_stack.engine, any_stack.conf, any_stack.db)
-    endpoint.executor_id = ax.executor_id
-    endpoint._track(ax.id, True)
-    beat = executor_service.Heartbeat(any_stack.db, endpoint, 1)
+    endpoint, beat = _holder_of(any_stack, ax)
     assert beat.beat() == 1 and endpoint.running() == {ax.id}
     any_stack.app.put_json("/v2/action_executions/%s" % ax.id,
                            {"state": "SUCCESS", "output": "done"})
