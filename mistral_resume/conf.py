@@ -50,7 +50,10 @@ api_opts = [
                help="Deepest nesting of arrays and objects a JSON request "
                     "body may have (400 above)."),
     cfg.IntOpt("threads", default=16, min=1,
-               help="Worker threads serving API requests."),
+               help="Worker threads serving API requests; further "
+                    "requests wait for one. Each may hold a database "
+                    "connection: the pool is sized from the threads and "
+                    "workers of the parts a process runs."),
 ]
 
 # Mistral's group and option name: keystonemiddleware.auth_token, from
@@ -86,7 +89,8 @@ engine_opts = [
                help="Seconds after which an unsent outbox row is taken to "
                     "belong to a dead process and is sent again."),
     cfg.IntOpt("workers", default=8, min=1,
-               help="Threads handling engine RPC messages."),
+               help="Threads handling engine RPC messages, each with a "
+                    "database connection while it works."),
     cfg.FloatOpt("scheduler_poll_interval", default=1.0, min=0.01,
                  help="Longest wait, in seconds, before the scheduler looks "
                       "for due jobs (retry and wait delays, timeouts) that "
@@ -111,11 +115,17 @@ executor_opts = [
                sample_default="<hostname>",
                help="Name of this executor on the RPC bus."),
     cfg.IntOpt("workers", default=16, min=1,
-               help="Threads running actions at once."),
+               help="Threads running actions at once (further action "
+                    "messages wait on the bus)."),
     cfg.FloatOpt("heartbeat_interval", default=10.0, min=0.05,
                  help="Seconds between two renewals of the claims of the "
                       "actions this executor runs (see [engine] "
                       "action_lease)."),
+    cfg.FloatOpt("result_resend_after", default=30.0, min=0.1,
+                 help="Seconds after which the result of an action that "
+                      "the engines have not recorded yet is reported "
+                      "again (an engine killed after taking the message "
+                      "lost it; a second report changes nothing)."),
 ]
 
 database_opts = [

@@ -25,7 +25,9 @@ class Database:
             # Row locks must see rows committed after our transaction began.
             kwargs["isolation_level"] = "READ COMMITTED"
         if pool_size and not self.is_sqlite:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size)
+            # The pool is sized for the process's threads; overflow is for
+            # the odd connection a pre-ping or a reconnect holds briefly.
+            kwargs.update(pool_size=pool_size, max_overflow=2)
         self.engine = sa.create_engine(self.url, **kwargs)
         if self.is_sqlite:
             _setup_sqlite(self.engine, sqlite_busy_timeout)

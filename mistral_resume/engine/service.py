@@ -5,6 +5,7 @@ database, the engine's RPC server, the executor's RPC server, the API's
 WSGI server. The embedded default runs all three in one process over the
 ``inproc://`` transport and a SQLite file.
 """
+import concurrent.futures
 import functools
 import logging
 import socketserver
@@ -29,13 +30,41 @@ LOG = logging.getLogger(__name__)
 ALL_PARTS = ("api", "engine", "executor")
 
 
-class _ThreadingWSGIServer(socketserver.ThreadingMixIn,
-                           simple_server.WSGIServer):
-    daemon_threads = True
+# Threads of a process that hold a database connection besides the RPC
+# and API workers: the scheduler, the recovery loop, the heartbeat, and
+# a margin for a request that reads while another part writes.
+SPARE_CONNECTIONS = 4
+
+
+class _PooledWSGIServer(simple_server.WSGIServer):
+    """The WSGI server with ``[api] threads`` workers: a burst of
+    requests queues instead of opening a thread (and a database
+    connection) each."""
+
     allow_reuse_address = True
     # socketserver listens with a backlog of 5: a burst of concurrent
     # clients (20 resumes at once) got connection resets.
     request_queue_size = 128
+    pool = None  # set by Service._start_api
+
+    def process_request(self, request, client_address):
+        self.pool.submit(self._serve, request, client_address)
+
+    def _serve(self, request, client_address):
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+
+
+def connections_needed(conf, parts):
+    """Database connections a process running ``parts`` may hold at once:
+    one per worker thread of each part, and the spare ones."""
+    per_part = {"api": conf.api.threads, "engine": conf.engine.workers,
+                "executor": conf.executor.workers}
+    return sum(per_part[part] for part in parts) + SPARE_CONNECTIONS
 
 
 class _QuietHandler(simple_server.WSGIRequestHandler):
@@ -52,7 +81,8 @@ class Service:
         self.transport = rpcapi.get_transport(conf)
         self.db = db or database.Database(
             conf.database.connection,
-            sqlite_busy_timeout=conf.database.sqlite_busy_timeout)
+            sqlite_busy_timeout=conf.database.sqlite_busy_timeout,
+            pool_size=connections_needed(conf, self.parts))
         self.engine_client = rpcapi.EngineClient(conf, self.transport)
         self.topics = manager.Topics(conf.engine.topic, conf.executor.topic)
         self._servers = []
@@ -61,12 +91,12 @@ class Service:
         self.worker = None  # the engine's units of work
         self.executor = None  # the executor's endpoint
 
-    def _rpc_server(self, topic, host, endpoint):
+    def _rpc_server(self, topic, host, endpoint, workers):
         target = messaging.Target(topic=topic, server=host)
         server = messaging.get_rpc_server(
             self.transport, target, [endpoint],
             serializer=context.ContextSerializer())
-        server.start()
+        server.start(override_pool_size=workers)
         self._servers.append(server)
 
     def start(self):
@@ -94,7 +124,7 @@ class Service:
         endpoint = manager.EngineManager(
             self.db, sender, self.topics, conf.rpc_timeout,
             worker=self.worker)
-        self._rpc_server(conf.topic, conf.host, endpoint)
+        self._rpc_server(conf.topic, conf.host, endpoint, conf.workers)
         jobs.start(endpoint.run_job)
         self._threads.append(jobs)
         loop = recovery.RecoveryLoop(
@@ -118,7 +148,7 @@ class Service:
         endpoint = executor_service.ExecutorEndpoint(
             self.engine_client, self.conf, self.db)
         self._rpc_server(self.conf.executor.topic, self.conf.executor.host,
-                         endpoint)
+                         endpoint, self.conf.executor.workers)
         beat = executor_service.Heartbeat(
             self.db, endpoint, self.conf.executor.heartbeat_interval)
         beat.start()
@@ -132,7 +162,9 @@ class Service:
     def _start_api(self):
         self.wsgi_server = simple_server.make_server(
             self.conf.api.host, self.conf.api.port, self.wsgi_app(),
-            server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+            server_class=_PooledWSGIServer, handler_class=_QuietHandler)
+        self.wsgi_server.pool = concurrent.futures.ThreadPoolExecutor(
+            self.conf.api.threads, thread_name_prefix="mistral-resume-api")
         thread = threading.Thread(target=self.wsgi_server.serve_forever,
                                   name="mistral-resume-api", daemon=True)
         thread.start()
@@ -143,6 +175,7 @@ class Service:
         if self.wsgi_server is not None:
             self.wsgi_server.shutdown()
             self.wsgi_server.server_close()
+            self.wsgi_server.pool.shutdown(wait=False, cancel_futures=True)
         for thread in self._threads:
             thread.stop()
         for server in self._servers:

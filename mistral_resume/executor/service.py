@@ -10,6 +10,7 @@ Version history of the endpoint (``target``):
 """
 import logging
 import threading
+import time
 import uuid
 
 import oslo_messaging as messaging
@@ -32,26 +33,55 @@ class ExecutorEndpoint:
         self._db = db
         host = conf.executor.host if conf is not None else "executor"
         self.executor_id = "%s:%s" % (host, uuid.uuid4().hex)
-        # Claimed actions whose claims the heartbeat renews: running, or
-        # run and reported until the engine has recorded their result (a
-        # result queued behind others must not outlive the lease).
-        self._running = set()
-        self._running_lock = threading.Lock()
+        # Claimed actions whose claims the heartbeat renews: running
+        # (None), or run and reported until the engine has recorded their
+        # result (a result queued behind others must not outlive the
+        # lease): ``[ctx, result, monotonic time of the last report]``.
+        self._held = {}
+        self._held_lock = threading.Lock()
+        self._resend_after = (conf.executor.result_resend_after
+                              if conf is not None else 30.0)
 
     def running(self):
-        with self._running_lock:
-            return set(self._running)
+        """The ids of the actions whose claims this executor holds."""
+        with self._held_lock:
+            return set(self._held)
 
-    def _track(self, action_ex_id, running):
-        with self._running_lock:
-            (self._running.add if running else self._running.discard)(
-                action_ex_id)
+    def _hold(self, action_ex_id, report=None):
+        with self._held_lock:
+            self._held[action_ex_id] = report
 
     def forget(self, action_ex_ids):
         """Stop renewing these claims (their actions are no longer
         RUNNING: the engine recorded a result)."""
-        with self._running_lock:
-            self._running.difference_update(action_ex_ids)
+        with self._held_lock:
+            for action_ex_id in action_ex_ids:
+                self._held.pop(action_ex_id, None)
+
+    def resend_unrecorded(self, now=None):
+        """Report again the results the engine has not recorded after
+        ``[executor] result_resend_after`` seconds: an engine that died
+        after taking the message off the bus lost it, and a second report
+        changes nothing. The ids sent again."""
+        now = time.monotonic() if now is None else now
+        with self._held_lock:
+            due = [(ax_id, report) for ax_id, report in self._held.items()
+                   if report is not None
+                   and now - report[2] >= self._resend_after]
+            for _, report in due:
+                report[2] = now
+        for ax_id, (ctx, result, _) in due:
+            LOG.warning("The result of action execution %s is not recorded "
+                        "yet; reporting it again", ax_id)
+            self._report(ctx, ax_id, result)
+        return [ax_id for ax_id, _ in due]
+
+    def _report(self, ctx, action_ex_id, result):
+        try:
+            self._engine.on_action_complete(ctx, action_ex_id, result)
+        except Exception:  # a broker cut: the heartbeat reports it again
+            LOG.exception("Could not report the result of action "
+                          "execution %s", action_ex_id)
 
     def _claim(self, action_ex_id, leased=True):
         """True if this executor may run the action: a second delivery of
@@ -80,19 +110,21 @@ class ExecutorEndpoint:
             return None
         if action is not None:
             if action_ex_id is not None:
-                self._track(action_ex_id, True)
+                self._hold(action_ex_id)
             try:
                 result = registry.execute(action, action_name, ctx,
                                           execution, timeout)
             except BaseException:
-                self._track(action_ex_id, False)
+                self.forget([action_ex_id])
                 raise
             if result is None:
-                self._track(action_ex_id, False)  # async: no lease
+                self.forget([action_ex_id])  # async: no lease
         # Reported even when the caller waits for it: the row completes
         # even if that caller is gone (a second report changes nothing).
         if result is not None and action_ex_id is not None:
-            self._engine.on_action_complete(ctx, action_ex_id, result)
+            if action is not None:
+                self._hold(action_ex_id, [ctx, result, time.monotonic()])
+            self._report(ctx, action_ex_id, result)
         return result
 
 
@@ -108,7 +140,8 @@ class Heartbeat(threading.Thread):
         self._stop = threading.Event()
 
     def beat(self):
-        """Renew the claims; forget those the engine has completed."""
+        """Renew the claims; forget those the engine has completed, report
+        again the results it has not recorded for long."""
         running = self._endpoint.running()
         if not running:
             return 0
@@ -116,6 +149,7 @@ class Heartbeat(threading.Thread):
             live = db_leases.renew_leases(session, running,
                                           self._endpoint.executor_id)
         self._endpoint.forget(running - live)
+        self._endpoint.resend_unrecorded()
         return len(live)
 
     def run(self):

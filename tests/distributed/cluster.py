@@ -34,6 +34,7 @@ class Timing:
     """
 
     heartbeat_interval: float = 0.5
+    result_resend_after: float = 3.0
     action_lease: int = 3
     outbox_resend_after: int = 2
     job_claim_timeout: int = 3
@@ -56,6 +57,7 @@ class Timing:
 
     def stall_limit(self):
         recoveries = (self.rpc_timeout + self.action_lease
+                      + self.result_resend_after
                       + self.heartbeat_interval * 2
                       + self.outbox_resend_after + self.job_claim_timeout
                       + self.rabbit_interval_max)
@@ -76,10 +78,6 @@ def render_config(role, host, settings):
         "transport_url = %s" % settings["transport_url"],
         "control_exchange = %s" % run,
         "debug = %s" % settings.get("debug", False),
-        # RPC handler threads per process (oslo.messaging's default is 64):
-        # each holds a database connection while it waits for a root
-        # execution's row lock, and the pool has 5 + 10 of them.
-        "executor_thread_pool_size = %d" % settings.get("rpc_threads", 8),
         "",
         "[database]",
         "connection = %s" % settings["database"],
@@ -104,6 +102,7 @@ def render_config(role, host, settings):
         "host = %s" % (host if role == "executor" else "executor"),
         "workers = 8",
         "heartbeat_interval = %s" % timing.heartbeat_interval,
+        "result_resend_after = %s" % timing.result_resend_after,
         "",
         "[oslo_messaging_rabbit]",
         "rabbit_retry_interval = 1",

@@ -55,8 +55,11 @@ def _claim_and_die(self, ctx, action_ex_id, *args, **kwargs):
     self._claim(action_ex_id)  # claimed, then the process was killed
 
 
+DROPPED = []
+
+
 def _die_before_claim(self, ctx, action_ex_id, *args, **kwargs):
-    return None
+    DROPPED.append(action_ex_id)  # the message was taken, nothing ran
 
 
 def _later(seconds=LEASE + 1):
@@ -66,13 +69,16 @@ def _later(seconds=LEASE + 1):
 def _start_with_dead_executor(stack, monkeypatch, dies, safe="false"):
     """Start the workflow while the executor dies as ``dies`` says; the
     executor is back (a restart) when this returns."""
+    DROPPED.clear()
     with monkeypatch.context() as m:
         m.setattr(executor_service.ExecutorEndpoint, "run_action", dies)
         created = stack.create_workflows(WF % safe)
         ex = stack.start(created[0]["name"])
         ax = _only_action(stack, ex["id"])
-        _wait_action(stack, ax.id, lambda a: (a.executor_id is not None)
-                     == (dies is _claim_and_die))
+        # Until the message reached the dying executor: a restarted one
+        # must not get it.
+        _wait_action(stack, ax.id, lambda a: a.executor_id is not None
+                     if dies is _claim_and_die else ax.id in DROPPED)
     return ex, _only_action(stack, ex["id"])
 
 
@@ -193,7 +199,7 @@ def _holder_of(stack, ax):
     endpoint = executor_service.ExecutorEndpoint(stack.engine, stack.conf,
                                                  stack.db)
     endpoint.executor_id = ax.executor_id
-    endpoint._track(ax.id, True)
+    endpoint._hold(ax.id)
     return endpoint, executor_service.Heartbeat(stack.db, endpoint, 1)
 
 
@@ -219,7 +225,7 @@ def test_heartbeat_keeps_a_live_claim(any_stack, monkeypatch):
     # Another executor's heartbeat renews nothing of it.
     other = executor_service.ExecutorEndpoint(
         any_stack.engine, any_stack.conf, any_stack.db)
-    other._track(ax.id, True)
+    other._hold(ax.id)
     assert executor_service.Heartbeat(any_stack.db, other, 1).beat() == 0
 
 
@@ -318,3 +324,39 @@ def test_heartbeat_covers_a_reported_result_until_recorded(any_stack,
                            {"state": "SUCCESS", "output": "done"})
     assert beat.beat() == 0 and endpoint.running() == set()
     assert any_stack.wait_for(ex["id"]).state == st.SUCCESS
+
+
+def test_result_lost_with_its_engine_is_reported_again(any_stack,
+                                                       monkeypatch, ledger):
+    """An engine killed after taking the result off the bus lost it: the
+    executor, still holding the claim, reports the result again once
+    ``[executor] result_resend_after`` has passed; the action ran once."""
+    endpoint = any_stack.service.executor
+    dropped = []
+    real = endpoint._engine.on_action_complete
+
+    def engine_dies_with_the_first(ctx, ax_id, result):
+        if not dropped:
+            dropped.append(ax_id)
+            return
+        real(ctx, ax_id, result)
+
+    monkeypatch.setattr(endpoint._engine, "on_action_complete",
+                        engine_dies_with_the_first)
+    created = any_stack.create_workflows(WF % "false")
+    ex = any_stack.start(created[0]["name"])
+    ax = _wait_action(any_stack, _only_action(any_stack, ex["id"]).id,
+                      lambda a: dropped and a.executor_id is not None)
+    assert dropped == [ax.id] and ax.state == st.RUNNING
+    beat = executor_service.Heartbeat(any_stack.db, endpoint, 1)
+    # Not yet due: the claim is renewed, nothing is sent again.
+    assert beat.beat() == 1 and endpoint.resend_unrecorded() == []
+    resend_after = any_stack.conf.executor.result_resend_after
+    assert endpoint.resend_unrecorded(
+        now=time.monotonic() + resend_after + 1) == [ax.id]
+    assert any_stack.wait_for(ex["id"]).state == st.SUCCESS
+    assert _only_action(any_stack, ex["id"]).state == st.SUCCESS
+    assert ledger == {ax.id: 1}
+    # Recorded: the next heartbeat lets the claim go.
+    beat.beat()
+    assert ax.id not in endpoint.running()
