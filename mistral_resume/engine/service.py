@@ -8,7 +8,6 @@ WSGI server. The embedded default runs all three in one process over the
 import concurrent.futures
 import functools
 import logging
-import socketserver
 import threading
 from wsgiref import simple_server
 
