@@ -8,6 +8,7 @@ import io
 
 import pecan
 
+from mistral_resume.api import argspecs
 from mistral_resume.api import auth
 from mistral_resume.api import hooks
 from mistral_resume.api.controllers import root
@@ -16,6 +17,7 @@ from mistral_resume.console import wsgi as console_wsgi
 
 def setup_app(conf, db, engine_client):
     """A pecan app with our hooks, behind the request body size limit."""
+    argspecs.install()
     app = pecan.make_app(
         root.RootController(),
         hooks=[hooks.ContextHook(conf, db, engine_client),
