@@ -14,6 +14,7 @@ from wsme import exc as wsme_exc
 import wsme.rest.json as wsme_json
 from wsme import types as wtypes
 
+from mistral_resume.api.types import plans
 from mistral_resume.db import api as db_api
 from mistral_resume import exceptions as exc
 
@@ -97,9 +98,13 @@ class Resource(wtypes.Base):
     _sources = {}
     _datetimes = ("created_at", "updated_at", "started_at", "finished_at")
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        plans.register(cls)
+
     @classmethod
     def fields(cls):
-        return [attr.name for attr in wtypes.list_attributes(cls)]
+        return list(plans.plan_of(cls).names)
 
     @classmethod
     def column_of(cls, field):
@@ -109,22 +114,22 @@ class Resource(wtypes.Base):
     def from_dict(cls, data, exclude=()):
         """Every field set (``null`` when absent) but those in ``exclude``."""
         obj = cls()
-        for field in cls.fields():
+        plan = plans.plan_of(cls)
+        for field in plan.names:
             if field in exclude:
                 continue
             value = data.get(cls.column_of(field))
             if field in cls._datetimes:
                 value = wire_datetime(value)
-            setattr(obj, field, value)
+            plan.fill(obj, plan.keys[field], value)
         return obj
 
     @classmethod
     def from_db(cls, row, exclude=()):
         """Like :meth:`from_dict`; reads only this resource's columns."""
         data = {}
-        for field in cls.fields():
-            column = cls.column_of(field)
-            if field not in exclude and hasattr(type(row), column):
+        for field, column in _columns(cls, type(row)):
+            if field not in exclude:
                 data[column] = getattr(row, column)
         return cls.from_dict(data, exclude)
 
@@ -139,6 +144,21 @@ class Resource(wtypes.Base):
                 if field not in fields:
                     setattr(self, field, wtypes.Unset)
         return self
+
+
+_COLUMNS = {}
+
+
+def _columns(resource, model):
+    """``[(field, column)]`` of the ``resource`` fields ``model`` has."""
+    try:
+        return _COLUMNS[resource, model]
+    except KeyError:
+        pass
+    columns = _COLUMNS[resource, model] = [
+        (field, resource.column_of(field)) for field in resource.fields()
+        if hasattr(model, resource.column_of(field))]
+    return columns
 
 
 class ResourceList(Resource):
