@@ -236,17 +236,42 @@ def count_incomplete_tasks(session, wf_ex_id, incomplete_states):
             model.state.in_(list(incomplete_states)))).scalar_one()
 
 
-def tasks_of(session, wf_ex_id, states=None, full=False):
+def tasks_of(session, wf_ex_id, states=None, full=False, ends_only=False):
+    """Task rows of an execution, oldest first; ``ends_only``: those no
+    other task was triggered by."""
     model = models.TaskExecution
     query = sa.select(model).where(model.workflow_execution_id == wf_ex_id)
     if states is not None:
         query = query.where(model.state.in_(list(states)))
+    if ends_only:
+        query = query.where(model.has_next_tasks.is_(False))
     if full:
         query = query.options(orm.undefer(model.spec),
                               orm.undefer(model.in_context),
                               orm.undefer(model.result))
     return session.execute(
         query.order_by(model.created_at, model.id)).scalars().all()
+
+
+def mark_triggering(session, triggered_by):
+    """Flag the tasks a ``triggered_by`` list names as having a next task:
+    in memory for those this session holds (the task being processed,
+    saved with its own update), by one UPDATE for the others."""
+    model = models.TaskExecution
+    elsewhere = []
+    for ref in triggered_by or ():
+        held = session.identity_map.get(
+            orm.util.identity_key(model, ref["task_id"]))
+        if held is not None:
+            held.has_next_tasks = True
+        else:
+            elsewhere.append(ref["task_id"])
+    if elsewhere:
+        session.execute(
+            sa.update(model).where(model.id.in_(elsewhere),
+                                   model.has_next_tasks.is_(False))
+            .values(has_next_tasks=True)
+            .execution_options(synchronize_session=False))
 
 
 def tasks_to_continue(session, wf_ex_id, completed_states):

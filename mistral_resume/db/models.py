@@ -176,6 +176,11 @@ class TaskExecution(_Stamped, Base):
     reset = sa.Column(sa.Boolean, nullable=False, default=False)
     env = sa.Column(JsonType, nullable=True)
     triggered_by = sa.Column(JsonType, nullable=True)
+    # Named in another task's triggered_by: not an end task, whose data
+    # the workflow's output merges (kept so ending an execution reads its
+    # end tasks only, not every task).
+    has_next_tasks = sa.Column(sa.Boolean, nullable=False, default=False,
+                               server_default=sa.false())
     unique_key = sa.Column(sa.String(255), nullable=True)
     # A with-items task's item count, set with its values (WithItemsValue)
     # at its first run.

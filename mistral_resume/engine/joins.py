@@ -30,6 +30,7 @@ def arrive(step, command, task_spec):
     if newest is not None and newest.state == st.WAITING:
         newest.triggered_by = list(newest.triggered_by or ()) + list(
             command.triggered_by)
+        db_api.mark_triggering(step.session, command.triggered_by)
         newest.in_context = data_flow.merge(newest.in_context, command.data)
         decide(step, newest, task_spec)
         return
@@ -38,6 +39,7 @@ def arrive(step, command, task_spec):
     if newest is not None and not sources & _arrived(step, newest):
         newest.triggered_by = list(newest.triggered_by or ()) + list(
             command.triggered_by)
+        db_api.mark_triggering(step.session, command.triggered_by)
         return
     key = "join:%s:%s:%d" % (step.wf_ex.id, name, len(rounds))
     task_ex = step.new_task(command, task_spec, st.WAITING, unique_key=key)

@@ -290,7 +290,7 @@ class Resumer:
             workflow_id=skipped.workflow_id, project_id=skipped.project_id,
             state=st.RUNNING, spec=spec, in_context=skipped.in_context,
             triggered_by=list(skipped.triggered_by or []), published={},
-            processed=False, injected_for=skipped.id,
+            processed=False, has_next_tasks=False, injected_for=skipped.id,
             started_at=models.utcnow())
         self.session.add(noop)
         self.session.flush()

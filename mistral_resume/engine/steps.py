@@ -112,8 +112,10 @@ class Step(lifecycle.Lifecycle):
             project_id=self.wf_ex.project_id, state=state,
             spec=task_spec.to_dict(), in_context=command.data,
             triggered_by=list(command.triggered_by), published={},
-            processed=False, started_at=models.utcnow())
+            processed=False, has_next_tasks=False,
+            started_at=models.utcnow())
         self.session.add(task_ex)
+        db_api.mark_triggering(self.session, command.triggered_by)
         # Without ORM relationships the flush order is not by foreign key:
         # the task row must exist before its action rows.
         if flush:
@@ -374,16 +376,14 @@ class Step(lifecycle.Lifecycle):
             return False
 
     def final_context(self):
-        tasks = db_api.tasks_of(self.session, self.wf_ex.id, full=True)
-        triggering = {t["task_id"] for task in tasks
-                      for t in task.triggered_by or ()}
-        context = dict(self.wf_ex.context or {})
         # Mistral merges every completed end task (no outbound task), a
         # failed one too: output-on-error sees what led to the failure.
-        for task in tasks:
-            if task.id not in triggering and task.state in st.COMPLETED:
-                context = data_flow.merge(context, data_flow.outbound(
-                    task.in_context, task.published))
+        context = dict(self.wf_ex.context or {})
+        for task in db_api.tasks_of(self.session, self.wf_ex.id,
+                                    states=st.COMPLETED, full=True,
+                                    ends_only=True):
+            context = data_flow.merge(context, data_flow.outbound(
+                task.in_context, task.published))
         return context
 
     def succeed_workflow(self):

@@ -210,6 +210,8 @@ def _task_executions():
         sa.Column("reset", sa.Boolean, nullable=False),
         sa.Column("env", JSON_TEXT, nullable=True),
         sa.Column("triggered_by", JSON_TEXT, nullable=True),
+        sa.Column("has_next_tasks", sa.Boolean, nullable=False,
+                  server_default=sa.false()),
         sa.Column("unique_key", sa.String(255), nullable=True),
         sa.Column("items_count", sa.Integer, nullable=True),
         sa.Column("items_started", sa.Integer, nullable=True),
