@@ -37,20 +37,23 @@ def resend_stale_outbox(db, sender, older_than_seconds, now=None):
 
 class RecoveryLoop(threading.Thread):
     """Runs each of ``checks`` (callables answering a count or a dict of
-    what they recovered) every ``interval`` seconds."""
+    what they recovered, logged as a warning) and of ``chores`` (routine
+    cleanup, not logged) every ``interval`` seconds."""
 
-    def __init__(self, checks, interval):
+    def __init__(self, checks, interval, chores=None):
         super().__init__(name="mistral-resume-recovery", daemon=True)
         self._checks = dict(checks)
+        self._chores = dict(chores or {})
         self._interval = interval
         self._stop = threading.Event()
 
     def run(self):
         while not self._stop.wait(self._interval):
-            for name, check in self._checks.items():
+            for name, job in list(self._chores.items()) + list(
+                    self._checks.items()):
                 try:
-                    found = check()
-                    if found:
+                    found = job()
+                    if found and name in self._checks:
                         LOG.warning("Recovery (%s): %s", name, found)
                 except Exception:
                     LOG.exception("Recovery (%s) failed; will retry", name)

@@ -88,6 +88,7 @@ class Service:
         self._threads = []
         self.wsgi_server = None
         self.worker = None  # the engine's units of work
+        self.sender = None  # the engine's outbox sender
         self.executor = None  # the executor's endpoint
 
     def _rpc_server(self, topic, host, endpoint, workers):
@@ -114,7 +115,7 @@ class Service:
         client = messaging.get_rpc_client(
             self.transport, messaging.Target(topic=self.topics.executor),
             serializer=context.ContextSerializer())
-        sender = uow.Sender(self.db, client)
+        sender = self.sender = uow.Sender(self.db, client)
         jobs = scheduler.Scheduler(self.db, conf.host,
                                    conf.scheduler_poll_interval,
                                    conf.job_claim_timeout)
@@ -132,7 +133,8 @@ class Service:
                 conf.outbox_resend_after),
              "actions": self.recover_lost_actions},
             interval=max(0.1, min(conf.outbox_resend_after,
-                                  conf.action_lease) / 3))
+                                  conf.action_lease) / 3),
+            chores={"outbox-sent": sender.delete_sent})
         loop.start()
         self._threads.append(loop)
 
@@ -182,4 +184,10 @@ class Service:
         for server in self._servers:
             server.wait()
         self._servers = []
+        if self.sender is not None:
+            try:
+                self.sender.delete_sent()
+            except Exception:
+                # Left behind they are sent again; receivers drop repeats.
+                LOG.exception("Could not delete sent outbox rows")
         self.transport.cleanup()

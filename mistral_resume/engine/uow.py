@@ -9,11 +9,14 @@ Every verb runs as::
 The root execution row is locked first, so everything under one root is
 serialised across threads and engines. Messages are recorded in the outbox
 table in the same transaction and sent only after the commit; a process that
-dies in between leaves outbox rows that ``recovery`` sends again.
+dies in between leaves outbox rows that ``recovery`` sends again. Rows sent
+are deleted by the process's next unit of work (or by its recovery loop
+when none comes): no transaction of its own per message.
 """
 import contextlib
 import datetime
 import logging
+import threading
 
 from mistral_resume.db import api as db_api
 from mistral_resume.db import leases as db_leases
@@ -78,12 +81,18 @@ def unit_of_work(db, sender, ctx, root_id=None, specs=None):
 
     :raises: NotFound if ``root_id`` names no execution.
     """
-    with db.writing() as session:
-        if root_id is not None:
-            db_api.lock_root(session, root_id)
-        uow = UnitOfWork(session, ctx, specs)
-        yield uow
-        session.flush()
+    sent = sender.take_sent()
+    try:
+        with db.writing() as session:
+            if root_id is not None:
+                db_api.lock_root(session, root_id)
+            db_leases.outbox_delete(session, sent)
+            uow = UnitOfWork(session, ctx, specs)
+            yield uow
+            session.flush()
+    except BaseException:
+        sender.give_back(sent)
+        raise
     if uow.messages:
         sender.deliver(uow.messages)
     for func in uow._after_commit:
@@ -110,11 +119,37 @@ class Worker:
 
 
 class Sender:
-    """Sends outbox rows over RPC, then deletes them."""
+    """Sends outbox rows over RPC; they are deleted later, in bulk."""
 
     def __init__(self, db, client):
         self._db = db
         self._client = client
+        # Ids of rows sent and not deleted yet (take_sent, delete_sent).
+        self._sent = []
+        self._sent_lock = threading.Lock()
+
+    def take_sent(self):
+        """The ids of sent rows, for a transaction that deletes them (it
+        gives them back if it fails)."""
+        with self._sent_lock:
+            taken, self._sent = self._sent, []
+        return taken
+
+    def give_back(self, ids):
+        with self._sent_lock:
+            self._sent.extend(ids)
+
+    def delete_sent(self):
+        """Delete the sent rows no unit of work took; how many."""
+        ids = self.take_sent()
+        if ids:
+            try:
+                with self._db.writing() as session:
+                    db_leases.outbox_delete(session, ids)
+            except BaseException:
+                self.give_back(ids)
+                raise
+        return len(ids)
 
     def cast(self, row):
         self._client.prepare(topic=row.topic).cast(row.context, row.method,
@@ -140,6 +175,4 @@ class Sender:
                               row.method, row.topic)
                 continue
             sent.append(row.id)
-        if sent:
-            with self._db.writing() as session:
-                db_leases.outbox_delete(session, sent)
+        self.give_back(sent)

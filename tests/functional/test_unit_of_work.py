@@ -51,6 +51,11 @@ def _state(db, ex_id):
         return db_api.get_execution(session, ex_id).state
 
 
+def _outbox(db):
+    with db.reading() as session:
+        return [row.payload for row in session.query(models.Outbox)]
+
+
 def test_messages_are_sent_after_commit_and_removed(db):
     sender = RecordingSender(db)
     ex_id = _execution(db)
@@ -60,8 +65,28 @@ def test_messages_are_sent_after_commit_and_removed(db):
         assert sender.cast_rows == []  # nothing leaves before the commit
     assert sender.cast_rows == [("topic", "run_action", {"action_ex_id":
                                                          "a1"})]
-    with db.reading() as session:
-        assert session.query(models.Outbox).count() == 0
+    # Sent; deleted by the next unit of work, in its own transaction.
+    assert _outbox(db) == [{"action_ex_id": "a1"}]
+    with uow.unit_of_work(db, sender, context.RequestContext(),
+                          ex_id) as work:
+        work.send("topic", "run_action", action_ex_id="a2")
+    assert _outbox(db) == [{"action_ex_id": "a2"}]
+    # No unit of work comes: the recovery loop's chore deletes them.
+    assert sender.delete_sent() == 1
+    assert _outbox(db) == [] and sender.delete_sent() == 0
+
+
+def test_a_failed_unit_leaves_sent_rows_for_the_next(db):
+    sender = RecordingSender(db)
+    ex_id = _execution(db)
+    with uow.unit_of_work(db, sender, context.RequestContext(), ex_id) as w:
+        w.send("topic", "run_action", action_ex_id="a1")
+    with pytest.raises(RuntimeError):
+        with uow.unit_of_work(db, sender, context.RequestContext(), ex_id):
+            raise RuntimeError("boom")  # its delete rolls back
+    assert _outbox(db) == [{"action_ex_id": "a1"}]
+    assert sender.delete_sent() == 1
+    assert _outbox(db) == []
 
 
 def test_a_failed_unit_sends_nothing_and_keeps_nothing(db):
