@@ -96,6 +96,14 @@ class Store:
             " state, state_info, accepted FROM action_executions"
             " WHERE name = :name", name=LEDGER_ACTION)}
 
+    def failed_actions(self, root_id):
+        """``state_info`` of each failed action of an execution (any
+        action: ``std.noop`` runs on an executor too)."""
+        return [r.state_info for r in self._rows(
+            "SELECT state_info FROM action_executions"
+            " WHERE root_execution_id = :root AND state = 'ERROR'",
+            root=root_id)]
+
     def progress(self):
         """Counts that change whenever anything moves."""
         signature = []

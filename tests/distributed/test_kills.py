@@ -48,7 +48,6 @@ def _run_rounds(cluster, role, rng):
 def _check(cluster, started, final, seed, executors_lost):
     where = "seed %d, kills %s" % (seed, cluster.kills)
     store = cluster.store
-    actions = store.ledger_actions()
     joins = store.tasks("joined")
     for ex_id, safe in started.items():
         _, state, info = final[ex_id]
@@ -60,10 +59,9 @@ def _check(cluster, started, final, seed, executors_lost):
             "ended %s (safe-rerun: %s, executors killed: %s): %s (%s)"
             % (state, safe, executors_lost, info, where))
         assert state == "ERROR" and len(joined) <= 1, (ex_id, state, where)
-        failed = [a for a in actions.values()
-                  if a.root_execution_id == ex_id and a.state == "ERROR"]
-        assert failed and all(client.LOST in (a.state_info or "")
-                              for a in failed), (ex_id, info, where)
+        failed = store.failed_actions(ex_id)
+        assert failed and all(client.LOST in (info or "")
+                              for info in failed), (ex_id, failed, where)
     report = client.exactly_once(
         store, cluster.ledger,
         may_repeat=lambda row: started.get(row.root_execution_id, False))
