@@ -174,7 +174,7 @@ class Policy:
         in effect.
 
         The defaults read nothing but the target and the caller's policy
-        values (roles, project, ``is_admin``...), so one decision holds for
+        values (roles, project, user...), so one decision holds for
         every request that brings the same ones; evaluating them again is
         most of what a poll costs oslo.policy. A policy file may hold any
         check (``http:`` asks a server), so with one in effect every
@@ -195,9 +195,13 @@ class Policy:
             return decisions[key]
         except KeyError:
             pass
-        allowed = decisions[key] = enforcer.enforce(rule, target, ctx)
-        if len(decisions) > self.CACHE_SIZE:
-            self._decisions = {key: allowed}
+        allowed = enforcer.enforce(rule, target, ctx)
+        # enforce() reloads too: keep only a decision made with the rules
+        # the cache is for.
+        if not enforcer.file_rules and self._decided_with == enforcer.rules:
+            if len(decisions) >= self.CACHE_SIZE:
+                decisions.clear()
+            decisions[key] = allowed
         return allowed
 
 
