@@ -1,4 +1,5 @@
-"""The queries of the service (engine and sessions: ``db/database.py``).
+"""The queries of the service: locks, getters, engine reads (with-items
+items: ``db/items.py``; joins: ``db/joins.py``; sessions: ``db/database.py``).
 
 Sessions are explicit: ``Database.reading()`` for a GET, ``writing()`` for a
 unit of work. A writer locks the root execution row it works on
@@ -335,8 +336,6 @@ def child_executions(session, task_ex_id):
         .order_by(model.created_at)).scalars().all()
 
 
-# -------------------------------------------------------- with-items items
-
 def load_task(session, task_id):
     """A task with what a step works on (a with-items task's item values
     are rows of their own: :func:`with_items_value`)."""
@@ -344,128 +343,6 @@ def load_task(session, task_id):
     opts = [orm.undefer(model.spec), orm.undefer(model.in_context),
             orm.undefer(model.result)]
     return _get(session, model, task_id, "Task execution", None, opts)
-
-
-def _item_model(task_type):
-    return (models.WorkflowExecution if task_type == "WORKFLOW"
-            else models.ActionExecution)
-
-
-def count_items(session, task_ex, states):
-    """Accepted items (actions, or sub-workflows) of a task in ``states``."""
-    model = _item_model(task_ex.type)
-    return session.execute(
-        sa.select(sa.func.count()).select_from(model).where(
-            model.task_execution_id == task_ex.id,
-            model.accepted.is_(True),
-            model.state.in_(list(states)))).scalar_one()
-
-
-def item_outputs(session, task_ex):
-    """``[(item index, output)]`` of a task's accepted items, in order."""
-    model = _item_model(task_ex.type)
-    return session.execute(
-        sa.select(model.item_index, model.output).where(
-            model.task_execution_id == task_ex.id,
-            model.accepted.is_(True))
-        .order_by(model.item_index, model.created_at)).all()
-
-
-def store_items(session, task_ex_id, values):
-    """Store a with-items task's item values, one row per item."""
-    if values:
-        session.execute(sa.insert(models.WithItemsValue), [
-            {"task_execution_id": task_ex_id, "item_index": index,
-             "value": value} for index, value in enumerate(values)])
-
-
-def with_items_value(session, task_ex_id, index):
-    """One item's values: one small row, whatever the item count."""
-    model = models.WithItemsValue
-    return session.execute(sa.select(model.value).where(
-        model.task_execution_id == task_ex_id,
-        model.item_index == index)).scalar_one()
-
-
-def with_items_values(session, task_ex_id):
-    """All item values of a task, in item order."""
-    model = models.WithItemsValue
-    return list(session.execute(
-        sa.select(model.value).where(model.task_execution_id == task_ex_id)
-        .order_by(model.item_index)).scalars())
-
-
-def reject_children(session, task_ex_id):
-    """Mark a task's sub-workflow executions superseded (a retry)."""
-    model = models.WorkflowExecution
-    session.execute(
-        sa.update(model).where(model.task_execution_id == task_ex_id,
-                               model.accepted.is_(True))
-        .values(accepted=False, updated_at=models.utcnow())
-        .execution_options(synchronize_session=False))
-
-
-def running_children(session, task_ex_id, states):
-    """A task's accepted sub-workflow executions in ``states``."""
-    model = models.WorkflowExecution
-    return session.execute(
-        sa.select(model).options(orm.undefer(model.spec),
-                                 orm.undefer(model.context))
-        .where(model.task_execution_id == task_ex_id,
-               model.accepted.is_(True), model.state.in_(list(states)))
-        .order_by(model.created_at, model.id)).scalars().all()
-
-
-# ------------------------------------------------------------------- joins
-
-def join_tasks(session, wf_ex_id, name):
-    """Join task executions of ``name`` (one per round), oldest first."""
-    model = models.TaskExecution
-    return session.execute(
-        sa.select(model)
-        .options(orm.undefer(model.spec), orm.undefer(model.in_context))
-        .where(model.workflow_execution_id == wf_ex_id, model.name == name,
-               model.unique_key.is_not(None))
-        .order_by(model.created_at, model.id)).scalars().all()
-
-
-def tasks_by_id(session, task_ids):
-    """Task executions with their data, for the ids given."""
-    model = models.TaskExecution
-    if not task_ids:
-        return []
-    return session.execute(
-        sa.select(model).options(orm.undefer(model.in_context))
-        .where(model.id.in_(list(task_ids)))).scalars().all()
-
-
-def task_names(session, task_ids):
-    model = models.TaskExecution
-    if not task_ids:
-        return {}
-    return dict(session.execute(
-        sa.select(model.id, model.name).where(
-            model.id.in_(list(task_ids)))).all())
-
-
-def count_active_tasks(session, wf_ex_id, names, incomplete, completed,
-                       exclude_id=None):
-    """Task executions of ``names`` that may still lead somewhere.
-
-    Unfinished ones, and finished ones whose transitions have not all run
-    (the execution was paused).
-    """
-    model = models.TaskExecution
-    query = sa.select(sa.func.count()).select_from(model).where(
-        model.workflow_execution_id == wf_ex_id,
-        model.name.in_(list(names)),
-        sa.or_(model.state.in_(list(incomplete)),
-               sa.and_(model.state.in_(list(completed)),
-                       sa.or_(model.processed.is_(False),
-                              model.pending_commands.is_not(None)))))
-    if exclude_id is not None:
-        query = query.where(model.id != exclude_id)
-    return session.execute(query).scalar_one()
 
 
 # ------------------------------------------------------------ environments

@@ -8,7 +8,7 @@ one item's values by index, and builds the result list once, when the task
 ends.
 """
 from mistral_resume import exceptions as exc
-from mistral_resume.db import api as db_api
+from mistral_resume.db import items as db_items
 from mistral_resume.engine import lookups
 from mistral_resume.expressions import base as expr
 from mistral_resume.spec import models as spec_models
@@ -32,7 +32,7 @@ def start(step, task_ex, task_spec):
         except exc.ExpressionError as e:
             step.complete_task(task_ex, st.ERROR, [], str(e))
             return
-        db_api.store_items(step.session, task_ex.id, values)
+        db_items.store_items(step.session, task_ex.id, values)
         task_ex.items_count = len(values)
     task_ex.items_started = 0
     if not task_ex.items_count:
@@ -57,7 +57,7 @@ def start_next(step, task_ex, task_spec, values=None):
         while task_ex.state == st.RUNNING:
             running = 0
             if task_ex.concurrency:
-                running = db_api.count_items(step.session, task_ex,
+                running = db_items.count_items(step.session, task_ex,
                                              st.INCOMPLETE)
             indices = with_items.to_start(
                 task_ex.items_count, task_ex.items_started or 0, running,
@@ -66,7 +66,7 @@ def start_next(step, task_ex, task_spec, values=None):
                 return True
             index = indices[0]
             item = (values[index] if values is not None else
-                    db_api.with_items_value(step.session, task_ex.id, index))
+                    db_items.with_items_value(step.session, task_ex.id, index))
             task_ex.items_started = index + 1
             if not _start_item(step, task_ex, task_spec, index, item):
                 return False
@@ -77,7 +77,7 @@ def start_next(step, task_ex, task_spec, values=None):
 
 def item_data(step, task_ex, index):
     """What ``$`` means for item ``index`` of a with-items task."""
-    item = db_api.with_items_value(step.session, task_ex.id, index)
+    item = db_items.with_items_value(step.session, task_ex.id, index)
     return with_items.item_data(task_ex.in_context, item)
 
 
@@ -125,14 +125,14 @@ def finish_if_done(step, task_ex):
     Items not started because the execution was cancelled count as
     cancelled.
     """
-    if task_ex.state != st.RUNNING or db_api.count_items(
+    if task_ex.state != st.RUNNING or db_items.count_items(
             step.session, task_ex, st.INCOMPLETE):
         return
     left = (task_ex.items_started or 0) < task_ex.items_count
     if left and step.wf_ex.state != st.CANCELLED:
         return
-    failed = db_api.count_items(step.session, task_ex, (st.ERROR,))
-    cancelled = left or db_api.count_items(step.session, task_ex,
+    failed = db_items.count_items(step.session, task_ex, (st.ERROR,))
+    cancelled = left or db_items.count_items(step.session, task_ex,
                                            (st.CANCELLED,))
     state, state_info = with_items.final_state(failed, cancelled)
     step.task_result(task_ex, state, results(step, task_ex), state_info)
@@ -141,7 +141,7 @@ def finish_if_done(step, task_ex):
 def results(step, task_ex):
     """The task's result: its items' results, in item order."""
     result = []
-    for _index, output in db_api.item_outputs(step.session, task_ex):
+    for _index, output in db_items.item_outputs(step.session, task_ex):
         if task_ex.type == "WORKFLOW":
             result.append(output)
         else:

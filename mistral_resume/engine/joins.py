@@ -12,6 +12,7 @@ whenever a task upstream of it is processed, so a join whose inbound
 branches were not taken fails instead of waiting forever.
 """
 from mistral_resume.db import api as db_api
+from mistral_resume.db import joins as db_joins
 from mistral_resume.workflow import data_flow
 from mistral_resume.workflow import joins as wj
 from mistral_resume.workflow import statuses as st
@@ -19,13 +20,13 @@ from mistral_resume.workflow import statuses as st
 
 def _arrived(step, task_ex):
     ids = [t["task_id"] for t in task_ex.triggered_by or ()]
-    return set(db_api.task_names(step.session, ids).values())
+    return set(db_joins.task_names(step.session, ids).values())
 
 
 def arrive(step, command, task_spec):
     """``command`` reaches join ``task_spec``: wait, run, or open a round."""
     name = task_spec.name
-    rounds = db_api.join_tasks(step.session, step.wf_ex.id, name)
+    rounds = db_joins.join_tasks(step.session, step.wf_ex.id, name)
     newest = rounds[-1] if rounds else None
     if newest is not None and newest.state == st.WAITING:
         newest.triggered_by = list(newest.triggered_by or ()) + list(
@@ -34,7 +35,7 @@ def arrive(step, command, task_spec):
         newest.in_context = data_flow.merge(newest.in_context, command.data)
         decide(step, newest, task_spec)
         return
-    sources = set(db_api.task_names(
+    sources = set(db_joins.task_names(
         step.session, [t["task_id"] for t in command.triggered_by]).values())
     if newest is not None and not sources & _arrived(step, newest):
         newest.triggered_by = list(newest.triggered_by or ()) + list(
@@ -70,7 +71,7 @@ def _inbound_context(step, task_ex):
     every variable they published over it (so a branch's published value
     beats another branch's inherited one)."""
     ids = [t["task_id"] for t in task_ex.triggered_by or ()]
-    rows = {t.id: t for t in db_api.tasks_by_id(step.session, ids)}
+    rows = {t.id: t for t in db_joins.tasks_by_id(step.session, ids)}
     context, published = {}, {}
     for task_id in ids:
         row = rows.get(task_id)
@@ -90,7 +91,7 @@ def _upstream(step, name):
 
 
 def _may_arrive(step, name, join_id):
-    return bool(db_api.count_active_tasks(
+    return bool(db_joins.count_active_tasks(
         step.session, step.wf_ex.id, _upstream(step, name), st.INCOMPLETE,
         st.COMPLETED, exclude_id=join_id))
 

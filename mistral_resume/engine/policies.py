@@ -7,6 +7,7 @@ execution and call back only its public methods.
 """
 from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
+from mistral_resume.db import items as db_items
 from mistral_resume.engine import lookups
 from mistral_resume.expressions import base as expr
 from mistral_resume.spec import models as spec_models
@@ -118,7 +119,7 @@ def on_result(step, task_ex, state, result, state_info=None, waited=False):
         step.set_task_state(task_ex, st.DELAYED, state_info=outcome.state_info,
              retry_no=(task_ex.retry_no or 0) + 1)
         db_api.reject_actions(step.session, task_ex.id)
-        db_api.reject_children(step.session, task_ex.id)
+        db_items.reject_children(step.session, task_ex.id)
         _schedule(step, task_ex, CONTINUE_TASK, outcome.delay,
                   how=RESUME_RETRY)
     elif outcome.kind == "wait":

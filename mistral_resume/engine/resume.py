@@ -11,6 +11,7 @@ import dataclasses
 
 from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
+from mistral_resume.db import joins as db_joins
 from mistral_resume.db import models
 from mistral_resume.engine import executions
 from mistral_resume.engine import lookups
@@ -239,7 +240,7 @@ class Resumer:
         step = self.step(task_ex.workflow_execution_id)
         for name in workflow_joins.affected_joins(step.wf_spec,
                                                   task_ex.name):
-            rounds = db_api.join_tasks(self.session, step.wf_ex.id, name)
+            rounds = db_joins.join_tasks(self.session, step.wf_ex.id, name)
             if rounds and rounds[-1].state == st.ERROR:
                 join = rounds[-1]
                 steps.set_state(self.session, machines.TASK, join,

@@ -12,6 +12,7 @@ Functions take ``Step`` objects and call back only their public methods.
 """
 from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
+from mistral_resume.db import items as db_items
 from mistral_resume.engine import items
 from mistral_resume.engine import lookups
 from mistral_resume.engine import workbooks
@@ -112,7 +113,7 @@ def pause_children(step):
     """Pause the running children of a paused execution, their tasks too."""
     for task_ex in _workflow_tasks(step, (st.RUNNING,)):
         step.set_task_state(task_ex, st.PAUSED)
-        for child in db_api.running_children(step.session, task_ex.id,
+        for child in db_items.running_children(step.session, task_ex.id,
                                              (st.RUNNING,)):
             step.for_execution(child.id).pause_workflow(up=False)
 
@@ -133,7 +134,7 @@ def resume_children(step):
     """Resume the paused children of a resumed execution."""
     for task_ex in _workflow_tasks(step, (st.PAUSED,)):
         step.set_task_state(task_ex, st.RUNNING)
-        for child in db_api.running_children(step.session, task_ex.id,
+        for child in db_items.running_children(step.session, task_ex.id,
                                              (st.PAUSED,)):
             step.for_execution(child.id).resume_workflow(up=False)
 
@@ -155,6 +156,6 @@ def resume_parent(step):
 def cancel_children(step, state_info=None):
     """Cancel the unfinished children of a cancelled execution."""
     for task_ex in _workflow_tasks(step, (st.RUNNING, st.PAUSED)):
-        for child in db_api.running_children(step.session, task_ex.id,
+        for child in db_items.running_children(step.session, task_ex.id,
                                              st.INCOMPLETE):
             step.for_execution(child.id).cancel_workflow(state_info)

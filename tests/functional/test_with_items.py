@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from mistral_resume.db import api as db_api
+from mistral_resume.db import items as db_items
 from mistral_resume.executor import service as executor_service
 from mistral_resume.workflow import statuses as st
 from tests.functional import scenario as sc
@@ -399,8 +400,8 @@ def test_item_values_are_stored_at_first_run(stack):
     task_id = stack.tasks(wf_ex.id)["task1"][0].id
     with stack.db.reading() as session:
         task = db_api.load_task(session, task_id)
-        values = db_api.with_items_values(session, task_id)
-        second = db_api.with_items_value(session, task_id, 1)
+        values = db_items.with_items_values(session, task_id)
+        second = db_items.with_items_value(session, task_id, 1)
     assert task.items_count == 3
     assert values == [{"itemX": "a", "itemY": 1}, {"itemX": "b", "itemY": 2},
                       {"itemX": "c", "itemY": 3}]

@@ -10,6 +10,7 @@ import pytest
 
 from mistral_resume import conf as mr_conf
 from mistral_resume.db import api as db_api
+from mistral_resume.db import items as db_items
 from mistral_resume.engine import limits
 from mistral_resume.expressions import base as expr
 from mistral_resume.workflow import statuses as st
@@ -197,7 +198,7 @@ def test_sub_workflow_output_over_the_limit_fails_child_and_parent(stack):
     message = _message("The workflow output", {"text": "x" * 3000})
     assert message in call["state_info"]
     with stack.db.reading() as session:
-        [child] = db_api.running_children(session, call["id"],
+        [child] = db_items.running_children(session, call["id"],
                                            (st.ERROR,))
     assert child.state_info == message
     assert child.output["result"] == message
