@@ -34,7 +34,7 @@ Topics = collections.namedtuple("Topics", "engine executor")
 class EngineManager:
     """Serves the verbs of ``rpcapi.EngineClient`` (version 1.0)."""
 
-    target = messaging.Target(version="1.4")
+    target = messaging.Target(version="1.5")
 
     def __init__(self, db, sender, topics, executor_timeout=60,
                  wake_scheduler=None, worker=None):
@@ -165,18 +165,28 @@ class EngineManager:
         with self._work(ctx) as w:
             return views.as_dict(adhoc.complete(w, ax_id, result))
 
-    def on_action_complete(self, ctx, action_ex_id, result):
-        with self._db.reading() as session:
-            root_id = db_api.root_of_action(session, action_ex_id)
+    def on_action_complete(self, ctx, action_ex_id, result,
+                           root_execution_id=None):
+        """An action's result; ``root_execution_id`` (the executor's echo
+        of what ``run_action`` said) spares the read of the root to lock,
+        and is checked against the row once locked."""
+        root_id = root_execution_id
+        if root_id is None:
+            with self._db.reading() as session:
+                root_id = db_api.root_of_action(session, action_ex_id)
         if root_id is None:
             with self._work(ctx) as w:
                 adhoc.complete(w, action_ex_id, result)
             return
         with self._work(ctx, root_id) as w:
             ax = db_api.get_action_execution(w.session, action_ex_id)
-            step = executions.load_step(w, self._topics,
-                                        ax.workflow_execution_id)
-            step.on_action_complete(ax, result)
+            if ax.root_execution_id == root_id:
+                step = executions.load_step(w, self._topics,
+                                            ax.workflow_execution_id)
+                step.on_action_complete(ax, result)
+                return
+        # Not the root the message named: lock the one the row names.
+        self.on_action_complete(ctx, action_ex_id, result)
 
     def complete_action(self, ctx, action_ex_id, state, output):
         """PUT /v2/action_executions/{id}: an async action's result."""

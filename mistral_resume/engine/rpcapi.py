@@ -11,13 +11,15 @@ added, the major when one is removed or changes meaning):
 * 1.3 - create_environment, update_environment, delete_environment
 * 1.4 - create_workbook, update_workbook, delete_workbook,
         create_actions, update_actions, delete_action (ad hoc actions)
+* 1.5 - on_action_complete may name the action's root execution (the
+        executor echoes it from run_action), sparing the engine a read
 """
 import oslo_messaging as messaging
 
 from mistral_resume import context
 from mistral_resume.engine import adhoc
 
-VERSION = "1.4"
+VERSION = "1.5"
 
 
 def get_transport(conf):
@@ -141,10 +143,14 @@ class EngineClient:
             ctx, "run_action", name=name, action_input=action_input or {},
             params=params or {}, description=description)
 
-    def on_action_complete(self, ctx, action_ex_id, result):
-        """An executor reports ``{"data": ..., "error": ...}`` (a cast)."""
+    def on_action_complete(self, ctx, action_ex_id, result,
+                           root_execution_id=None):
+        """An executor reports ``{"data": ..., "error": ...}`` (a cast);
+        ``root_execution_id`` as ``run_action``'s ``execution`` had it."""
+        kwargs = {"root_execution_id": root_execution_id} if (
+            root_execution_id is not None) else {}
         self._cast(ctx, "on_action_complete", action_ex_id=action_ex_id,
-                   result=result)
+                   result=result, **kwargs)
 
     def complete_action(self, ctx, action_ex_id, state, output):
         """PUT /v2/action_executions/{id}: finish an asynchronous action.

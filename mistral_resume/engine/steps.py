@@ -212,6 +212,7 @@ class Step(lifecycle.Lifecycle):
                       action_ex_id=ax.id, action_name=base["name"],
                       action_input=base["input"],
                       execution={"workflow_execution_id": self.wf_ex.id,
+                                 "root_execution_id": ax.root_execution_id,
                                  "task_execution_id": ax.task_execution_id,
                                  "task_name": ax.task_name,
                                  "workflow_name": self.wf_ex.name,

@@ -8,6 +8,7 @@ Version history of the endpoint (``target``):
         (an ad hoc run with ``run_sync``); ``action_ex_id`` may be None (a
         result nobody stores) and ``timeout`` bounds the run
 """
+import dataclasses
 import logging
 import threading
 import time
@@ -36,7 +37,7 @@ class ExecutorEndpoint:
         # Claimed actions whose claims the heartbeat renews: running
         # (None), or run and reported until the engine has recorded their
         # result (a result queued behind others must not outlive the
-        # lease): ``[ctx, result, monotonic time of the last report]``.
+        # lease): a :class:`_Report`.
         self._held = {}
         self._held_lock = threading.Lock()
         self._resend_after = (conf.executor.result_resend_after
@@ -67,18 +68,20 @@ class ExecutorEndpoint:
         with self._held_lock:
             due = [(ax_id, report) for ax_id, report in self._held.items()
                    if report is not None
-                   and now - report[2] >= self._resend_after]
+                   and now - report.sent_at >= self._resend_after]
             for _, report in due:
-                report[2] = now
-        for ax_id, (ctx, result, _) in due:
+                report.sent_at = now
+        for ax_id, report in due:
             LOG.warning("The result of action execution %s is not recorded "
                         "yet; reporting it again", ax_id)
-            self._report(ctx, ax_id, result)
+            self._report(ax_id, report)
         return [ax_id for ax_id, _ in due]
 
-    def _report(self, ctx, action_ex_id, result):
+    def _report(self, action_ex_id, report):
         try:
-            self._engine.on_action_complete(ctx, action_ex_id, result)
+            self._engine.on_action_complete(
+                report.ctx, action_ex_id, report.result,
+                root_execution_id=report.root_execution_id)
         except Exception:  # a broker cut: the heartbeat reports it again
             LOG.exception("Could not report the result of action "
                           "execution %s", action_ex_id)
@@ -122,10 +125,23 @@ class ExecutorEndpoint:
         # Reported even when the caller waits for it: the row completes
         # even if that caller is gone (a second report changes nothing).
         if result is not None and action_ex_id is not None:
+            report = _Report(ctx, result,
+                             (execution or {}).get("root_execution_id"),
+                             time.monotonic())
             if action is not None:
-                self._hold(action_ex_id, [ctx, result, time.monotonic()])
-            self._report(ctx, action_ex_id, result)
+                self._hold(action_ex_id, report)
+            self._report(action_ex_id, report)
         return result
+
+
+@dataclasses.dataclass
+class _Report:
+    """A result reported to the engines, kept until one records it."""
+
+    ctx: object
+    result: dict
+    root_execution_id: str
+    sent_at: float  # time.monotonic() of the last report
 
 
 class Heartbeat(threading.Thread):

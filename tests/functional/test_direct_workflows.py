@@ -4,6 +4,8 @@ Scenarios are data: the workflow, then the final workflow state, each
 task's states (in creation order), the number of action executions and,
 where it matters, the output. Expected outcomes are Mistral 23's.
 """
+import time
+
 import pytest
 
 from mistral_resume.workflow import statuses as st
@@ -261,6 +263,37 @@ def test_duplicate_action_result_changes_nothing(stack):
     [after] = stack.actions(t3.id)
     assert (after.state, after.output, after.updated_at) == before
     assert stack.wait_for(wf_ex.id).state == st.SUCCESS
+
+
+def test_result_naming_another_root_completes_under_its_own(stack):
+    """The executor echoes the root execution run_action named; the
+    engine locks it without a read, and falls back to the row's own root
+    if they differ."""
+    stack.create_workflows("""
+        version: '2.0'
+        echoed:
+          tasks:
+            t1:
+              action: std.async_noop
+              on-success: t2
+            t2:
+              action: std.noop
+        """)
+    other = stack.run(SCENARIOS["sequence"][0])
+    ex = stack.start("echoed")
+    deadline = time.monotonic() + 30
+    while not stack.tasks(ex["id"]).get("t1"):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    t1 = stack.tasks(ex["id"])["t1"][0]
+    [action] = stack.actions(t1.id)
+    assert action.root_execution_id == ex["id"]
+    stack.engine.on_action_complete(stack.ctx, action.id,
+                                    {"data": "done", "error": None},
+                                    root_execution_id=other.id)
+    assert stack.wait_for(ex["id"]).state == st.SUCCESS
+    [done] = stack.actions(t1.id)
+    assert (done.state, done.output) == (st.SUCCESS, {"result": "done"})
 
 
 def test_runtime_expression_error_fails_the_task(stack):

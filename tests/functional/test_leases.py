@@ -335,11 +335,11 @@ def test_result_lost_with_its_engine_is_reported_again(any_stack,
     dropped = []
     real = endpoint._engine.on_action_complete
 
-    def engine_dies_with_the_first(ctx, ax_id, result):
+    def engine_dies_with_the_first(ctx, ax_id, result, **kwargs):
         if not dropped:
             dropped.append(ax_id)
             return
-        real(ctx, ax_id, result)
+        real(ctx, ax_id, result, **kwargs)
 
     monkeypatch.setattr(endpoint._engine, "on_action_complete",
                         engine_dies_with_the_first)
