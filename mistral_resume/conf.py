@@ -89,8 +89,10 @@ engine_opts = [
                help="Seconds after which an unsent outbox row is taken to "
                     "belong to a dead process and is sent again."),
     cfg.IntOpt("workers", default=8, min=1,
-               help="Threads handling engine RPC messages, each with a "
-                    "database connection while it works."),
+               help="Threads handling the API's calls, and as many "
+                    "handling executors' results (a topic of their own, so "
+                    "a backlog of results never delays a call); each holds "
+                    "a database connection while it works."),
     cfg.FloatOpt("scheduler_poll_interval", default=1.0, min=0.01,
                  help="Longest wait, in seconds, before the scheduler looks "
                       "for due jobs (retry and wait delays, timeouts) that "

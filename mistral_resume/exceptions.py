@@ -99,6 +99,13 @@ class ExecutorTimeout(MistralResumeError):
     message = "No executor answered in time"
 
 
+class EngineTimeout(MistralResumeError):
+    """No engine answered a call within ``[engine] rpc_timeout``."""
+
+    http_code = 504
+    message = "No engine answered in time"
+
+
 class ActionError(MistralResumeError):
     """An action failed; carried as the action's error result, not raised."""
 

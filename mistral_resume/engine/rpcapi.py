@@ -12,14 +12,23 @@ added, the major when one is removed or changes meaning):
 * 1.4 - create_workbook, update_workbook, delete_workbook,
         create_actions, update_actions, delete_action (ad hoc actions)
 * 1.5 - on_action_complete may name the action's root execution (the
-        executor echoes it from run_action), sparing the engine a read
+        executor echoes it from run_action), sparing the engine a read;
+        it is cast to the results topic (:func:`results_topic`)
 """
 import oslo_messaging as messaging
 
 from mistral_resume import context
+from mistral_resume import exceptions as exc
 from mistral_resume.engine import adhoc
 
 VERSION = "1.5"
+
+
+def results_topic(engine_topic):
+    """Where executors report results. Engines serve it apart from the
+    topic of API calls, so a backlog of results (a 100-branch fan-out)
+    never delays a start or a resume behind it."""
+    return "%s_results" % engine_topic
 
 
 def get_transport(conf):
@@ -41,13 +50,21 @@ class EngineClient:
             transport, target, serializer=context.ContextSerializer(),
             timeout=conf.engine.rpc_timeout)
         self._timeout = conf.engine.rpc_timeout
+        self._results = self._client.prepare(
+            topic=results_topic(conf.engine.topic), version=VERSION)
 
     def _call(self, ctx, method, **kwargs):
-        return self._client.prepare(version=VERSION).call(ctx, method,
-                                                          **kwargs)
-
-    def _cast(self, ctx, method, **kwargs):
-        self._client.prepare(version=VERSION).cast(ctx, method, **kwargs)
+        try:
+            return self._client.prepare(version=VERSION).call(ctx, method,
+                                                              **kwargs)
+        except messaging.MessagingTimeout:
+            raise exc.EngineTimeout(
+                "No engine answered %s within %s seconds ([engine] "
+                "rpc_timeout): the engines are down, unreachable or busy. "
+                "The request may still be applied: look before repeating "
+                "it (a start repeated with the same execution id, or with "
+                "the same Idempotency-Key, is not run twice)"
+                % (method, self._timeout)) from None
 
     # -------------------------------------------------------- definitions
     def create_workflows(self, ctx, definition, namespace="", scope="private"):
@@ -149,8 +166,8 @@ class EngineClient:
         ``root_execution_id`` as ``run_action``'s ``execution`` had it."""
         kwargs = {"root_execution_id": root_execution_id} if (
             root_execution_id is not None) else {}
-        self._cast(ctx, "on_action_complete", action_ex_id=action_ex_id,
-                   result=result, **kwargs)
+        self._results.cast(ctx, "on_action_complete",
+                           action_ex_id=action_ex_id, result=result, **kwargs)
 
     def complete_action(self, ctx, action_ex_id, state, output):
         """PUT /v2/action_executions/{id}: finish an asynchronous action.

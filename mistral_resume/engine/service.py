@@ -61,7 +61,9 @@ class _PooledWSGIServer(simple_server.WSGIServer):
 def connections_needed(conf, parts):
     """Database connections a process running ``parts`` may hold at once:
     one per worker thread of each part, and the spare ones."""
-    per_part = {"api": conf.api.threads, "engine": conf.engine.workers,
+    per_part = {"api": conf.api.threads,
+                # API calls and executors' results: a pool each
+                "engine": 2 * conf.engine.workers,
                 "executor": conf.executor.workers}
     return sum(per_part[part] for part in parts) + SPARE_CONNECTIONS
 
@@ -125,6 +127,8 @@ class Service:
             self.db, sender, self.topics, conf.rpc_timeout,
             worker=self.worker)
         self._rpc_server(conf.topic, conf.host, endpoint, conf.workers)
+        self._rpc_server(rpcapi.results_topic(conf.topic), conf.host,
+                         endpoint, conf.workers)
         jobs.start(endpoint.run_job)
         self._threads.append(jobs)
         loop = recovery.RecoveryLoop(

@@ -11,6 +11,7 @@ import uuid
 
 from mistral_resume import conf as mr_conf
 from mistral_resume.db import models
+from mistral_resume.engine import rpcapi
 from mistral_resume.engine import service
 
 
@@ -23,15 +24,17 @@ def test_connections_needed_adds_the_threads_of_each_part():
     conf = _conf(api__threads=3, engine__workers=5, executor__workers=7)
 
     assert service.connections_needed(conf, ("api",)) == 3 + 4
-    assert service.connections_needed(conf, ("engine", "executor")) == 16
+    # An engine serves API calls and executors' results, a pool each.
+    assert service.connections_needed(conf, ("engine", "executor")) == (
+        2 * 5 + 7 + 4)
     assert service.connections_needed(
-        conf, service.ALL_PARTS) == 3 + 5 + 7 + service.SPARE_CONNECTIONS
+        conf, service.ALL_PARTS) == 3 + 2 * 5 + 7 + service.SPARE_CONNECTIONS
 
 
 def test_database_pool_is_sized_from_the_parts():
     svc = service.Service(_conf(engine__workers=5), ("engine",))
 
-    assert svc.db.engine.pool.size() == 5 + service.SPARE_CONNECTIONS
+    assert svc.db.engine.pool.size() == 2 * 5 + service.SPARE_CONNECTIONS
     svc.transport.cleanup()
 
 
@@ -43,7 +46,11 @@ def test_rpc_servers_run_with_the_configured_workers(tmp_path):
     svc.start()
     try:
         sizes = sorted(s._work_executor._max_workers for s in svc._servers)
-        assert sizes == [2, 3]
+        assert sizes == [2, 3, 3]
+        topics = sorted(s._target.topic for s in svc._servers)
+        assert topics == sorted([conf.engine.topic,
+                                 rpcapi.results_topic(conf.engine.topic),
+                                 conf.executor.topic])
     finally:
         svc.stop()
 
