@@ -161,13 +161,17 @@ class EngineClient:
             params=params or {}, description=description)
 
     def on_action_complete(self, ctx, action_ex_id, result,
-                           root_execution_id=None):
+                           root_execution_id=None, retry=None):
         """An executor reports ``{"data": ..., "error": ...}`` (a cast);
-        ``root_execution_id`` as ``run_action``'s ``execution`` had it."""
+        ``root_execution_id`` as ``run_action``'s ``execution`` had it.
+        ``retry``: connection attempts before giving up (None: until the
+        broker is back; 0: fail at once if it is away)."""
         kwargs = {"root_execution_id": root_execution_id} if (
             root_execution_id is not None) else {}
-        self._results.cast(ctx, "on_action_complete",
-                           action_ex_id=action_ex_id, result=result, **kwargs)
+        results = self._results if retry is None else self._results.prepare(
+            retry=retry)
+        results.cast(ctx, "on_action_complete", action_ex_id=action_ex_id,
+                     result=result, **kwargs)
 
     def complete_action(self, ctx, action_ex_id, state, output):
         """PUT /v2/action_executions/{id}: finish an asynchronous action.

@@ -74,14 +74,16 @@ class ExecutorEndpoint:
         for ax_id, report in due:
             LOG.warning("The result of action execution %s is not recorded "
                         "yet; reporting it again", ax_id)
-            self._report(ax_id, report)
+            # The heartbeat's thread: it must not wait for a broker that
+            # is away while the claims it renews expire.
+            self._report(ax_id, report, retry=0)
         return [ax_id for ax_id, _ in due]
 
-    def _report(self, action_ex_id, report):
+    def _report(self, action_ex_id, report, retry=None):
         try:
             self._engine.on_action_complete(
                 report.ctx, action_ex_id, report.result,
-                root_execution_id=report.root_execution_id)
+                root_execution_id=report.root_execution_id, retry=retry)
         except Exception:  # a broker cut: the heartbeat reports it again
             LOG.exception("Could not report the result of action "
                           "execution %s", action_ex_id)
