@@ -29,11 +29,6 @@ LOG = logging.getLogger(__name__)
 ALL_PARTS = ("api", "engine", "executor")
 
 
-# Threads of a process that hold a database connection besides the RPC
-# and API workers: the scheduler, the recovery loop, the heartbeat, and
-# a margin for a request that reads while another part writes.
-SPARE_CONNECTIONS = 4
-
 
 class _PooledWSGIServer(simple_server.WSGIServer):
     """The WSGI server with ``[api] threads`` workers: a burst of
@@ -60,12 +55,15 @@ class _PooledWSGIServer(simple_server.WSGIServer):
 
 def connections_needed(conf, parts):
     """Database connections a process running ``parts`` may hold at once:
-    one per worker thread of each part, and the spare ones."""
+    one per thread that works on the database. Opened as they are needed;
+    the database server must allow the sum over all processes."""
     per_part = {"api": conf.api.threads,
-                # API calls and executors' results: a pool each
-                "engine": 2 * conf.engine.workers,
-                "executor": conf.executor.workers}
-    return sum(per_part[part] for part in parts) + SPARE_CONNECTIONS
+                # API calls and executors' results (a pool each), the
+                # scheduler and the recovery loop.
+                "engine": 2 * conf.engine.workers + 2,
+                # The action runners and the heartbeat.
+                "executor": conf.executor.workers + 1}
+    return sum(per_part[part] for part in parts)
 
 
 class _QuietHandler(simple_server.WSGIRequestHandler):

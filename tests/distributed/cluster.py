@@ -85,7 +85,10 @@ def render_config(role, host, settings):
         "[api]",
         "host = 127.0.0.1",
         "port = %d" % settings["api_port"],
-        "threads = 32",
+        # 20 clients resume at once. Every process's pool together stays
+        # under PostgreSQL's default max_connections (100): API 20, engines
+        # 3 x (2 x 4 + 2), executors 2 x (4 + 1), 2 overflow each.
+        "threads = 20",
         "",
         "[engine]",
         "topic = %s_engine" % run,
@@ -100,7 +103,7 @@ def render_config(role, host, settings):
         "[executor]",
         "topic = %s_executor" % run,
         "host = %s" % (host if role == "executor" else "executor"),
-        "workers = 8",
+        "workers = 4",
         "heartbeat_interval = %s" % timing.heartbeat_interval,
         "result_resend_after = %s" % timing.result_resend_after,
         "",

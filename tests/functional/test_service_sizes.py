@@ -23,18 +23,19 @@ def _conf(url="postgresql+psycopg2://u@127.0.0.1/none", **overrides):
 def test_connections_needed_adds_the_threads_of_each_part():
     conf = _conf(api__threads=3, engine__workers=5, executor__workers=7)
 
-    assert service.connections_needed(conf, ("api",)) == 3 + 4
-    # An engine serves API calls and executors' results, a pool each.
+    assert service.connections_needed(conf, ("api",)) == 3
+    # An engine serves API calls and executors' results, a pool each, and
+    # runs a scheduler and a recovery loop; an executor has a heartbeat.
     assert service.connections_needed(conf, ("engine", "executor")) == (
-        2 * 5 + 7 + 4)
+        2 * 5 + 2 + 7 + 1)
     assert service.connections_needed(
-        conf, service.ALL_PARTS) == 3 + 2 * 5 + 7 + service.SPARE_CONNECTIONS
+        conf, service.ALL_PARTS) == 3 + 2 * 5 + 2 + 7 + 1
 
 
 def test_database_pool_is_sized_from_the_parts():
     svc = service.Service(_conf(engine__workers=5), ("engine",))
 
-    assert svc.db.engine.pool.size() == 2 * 5 + service.SPARE_CONNECTIONS
+    assert svc.db.engine.pool.size() == 2 * 5 + 2
     svc.transport.cleanup()
 
 
