@@ -63,8 +63,16 @@ def renew_leases(session, ax_ids, executor_id, now=None):
     held = (model.id.in_(list(ax_ids)), model.executor_id == executor_id,
             model.state == "RUNNING")
     live = set(session.execute(sa.select(model.id).where(*held)).scalars())
-    if live:
-        _action_update(session, (model.id.in_(list(live)),) + held[1:],
+    renewable = live
+    if live and session.get_bind().dialect.name != "sqlite":
+        # A row an engine's unit of work holds (completing it, say) is not
+        # waited for: the beat must not stall past the lease behind a
+        # long transaction. It stays held and the next beat renews it.
+        renewable = list(session.execute(
+            sa.select(model.id).where(model.id.in_(list(live)), *held[1:])
+            .with_for_update(skip_locked=True)).scalars())
+    if renewable:
+        _action_update(session, (model.id.in_(list(renewable)),) + held[1:],
                        {"heartbeat_at": now or models.utcnow()})
     return live
 

@@ -17,6 +17,8 @@ import time
 
 import requests
 
+from tests.distributed import workloads
+
 BIN = os.path.dirname(sys.executable)
 READY_LINE = "mistral-resume running"
 START_LIMIT = 120.0
@@ -44,10 +46,20 @@ class Timing:
     rabbit_interval_max: int = 2
 
     @classmethod
+    def for_soak(cls):
+        """The soak runs ~10 processes hard on 2 cores for many minutes:
+        leases a starved heartbeat cannot miss, still short enough that
+        every kill is recovered within a few seconds."""
+        return cls(heartbeat_interval=1.0, result_resend_after=5.0,
+                   action_lease=10, outbox_resend_after=5,
+                   job_claim_timeout=10, rpc_timeout=30)
+
+    @classmethod
     def from_env(cls):
-        """Defaults, changed by ``MR_TEST_TIMING=name=value,...`` (to
-        replay a run with other settings)."""
-        timing = cls()
+        """Defaults (the soak's at soak size), changed by
+        ``MR_TEST_TIMING=name=value,...`` (to replay a run with other
+        settings)."""
+        timing = cls.for_soak() if workloads.SOAK else cls()
         for pair in filter(None, os.environ.get("MR_TEST_TIMING",
                                                 "").split(",")):
             name, _, value = pair.partition("=")

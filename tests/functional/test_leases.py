@@ -7,10 +7,12 @@ as the recovery loop of any engine would call it later.
 """
 import collections
 import datetime
+import threading
 import time
 
 from mistral_lib import actions as lib_actions
 import pytest
+import sqlalchemy as sa
 
 from mistral_resume.db import api as db_api
 from mistral_resume.db import leases as db_leases
@@ -364,3 +366,43 @@ def test_result_lost_with_its_engine_is_reported_again(any_stack,
     # Recorded: the next heartbeat lets the claim go.
     beat.beat()
     assert ax.id not in endpoint.running()
+
+
+def test_heartbeat_does_not_wait_for_a_row_an_engine_holds(any_stack,
+                                                           monkeypatch):
+    """A beat that waited behind an engine's long unit of work would let
+    the lease expire: the held row is left for the next beat, and stays
+    the executor's."""
+    if any_stack.db.is_sqlite:
+        pytest.skip("SQLite has one writer and no row locks")
+    ex, ax = _start_with_dead_executor(any_stack, monkeypatch,
+                                       _claim_and_die)
+    locked, release = threading.Event(), threading.Event()
+
+    def engine_holds_the_row():
+        with any_stack.db.writing() as session:
+            session.execute(sa.select(models.ActionExecution.id).where(
+                models.ActionExecution.id == ax.id).with_for_update())
+            locked.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=engine_holds_the_row)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        beat = {}
+
+        def renew():
+            with any_stack.db.writing() as session:
+                beat["live"] = db_leases.renew_leases(
+                    session, {ax.id}, ax.executor_id)
+
+        renewer = threading.Thread(target=renew)
+        renewer.start()
+        renewer.join(20)
+        assert not renewer.is_alive(), "the heartbeat waited for the lock"
+        assert beat["live"] == {ax.id}  # still held: renewed next time
+    finally:
+        release.set()
+        holder.join()
+    assert _only_action(any_stack, ex["id"]).heartbeat_at == ax.heartbeat_at
