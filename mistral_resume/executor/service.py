@@ -130,8 +130,9 @@ class ExecutorEndpoint:
             report = _Report(ctx, result,
                              (execution or {}).get("root_execution_id"),
                              time.monotonic())
-            if action is not None:
-                self._hold(action_ex_id, report)
+            # Held, renewed and reported again until an engine records it
+            # (a refused input's result too: its claim is leased).
+            self._hold(action_ex_id, report)
             self._report(action_ex_id, report)
         return result
 
