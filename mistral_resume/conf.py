@@ -124,10 +124,12 @@ executor_opts = [
                       "actions this executor runs (see [engine] "
                       "action_lease)."),
     cfg.FloatOpt("result_resend_after", default=30.0, min=0.1,
-                 help="Seconds after which the result of an action that "
-                      "the engines have not recorded yet is reported "
-                      "again (an engine killed after taking the message "
-                      "lost it; a second report changes nothing)."),
+                 help="Seconds without any of this executor's results "
+                      "recorded by an engine after which those not "
+                      "recorded yet are reported again (an engine killed "
+                      "after taking the message lost it; a second report "
+                      "changes nothing). While engines record results the "
+                      "others are queued, not lost, and wait."),
 ]
 
 database_opts = [

@@ -42,6 +42,8 @@ class ExecutorEndpoint:
         self._held_lock = threading.Lock()
         self._resend_after = (conf.executor.result_resend_after
                               if conf is not None else 30.0)
+        # When an engine last recorded one of this executor's results.
+        self._recorded_at = time.monotonic()
 
     def running(self):
         """The ids of the actions whose claims this executor holds."""
@@ -57,18 +59,27 @@ class ExecutorEndpoint:
         RUNNING: the engine recorded a result)."""
         with self._held_lock:
             for action_ex_id in action_ex_ids:
-                self._held.pop(action_ex_id, None)
+                if self._held.pop(action_ex_id, None) is not None:
+                    self._recorded_at = time.monotonic()
+
+    # Results reported again per heartbeat at most.
+    RESEND_BATCH = 50
 
     def resend_unrecorded(self, now=None):
-        """Report again the results the engine has not recorded after
-        ``[executor] result_resend_after`` seconds: an engine that died
-        after taking the message off the bus lost it, and a second report
-        changes nothing. The ids sent again."""
+        """Report again the results no engine recorded while none of this
+        executor's results was recorded for ``[executor]
+        result_resend_after`` seconds: an engine that died after taking
+        the message off the bus lost it (a second report changes
+        nothing). While engines record results, the others are queued
+        behind them, not lost: sending them again would only lengthen
+        the queue. The ids sent again."""
         now = time.monotonic() if now is None else now
         with self._held_lock:
+            quiet_since = self._recorded_at
             due = [(ax_id, report) for ax_id, report in self._held.items()
-                   if report is not None
-                   and now - report.sent_at >= self._resend_after]
+                   if report is not None and now - max(
+                       report.sent_at, quiet_since) >= self._resend_after]
+            due = due[:self.RESEND_BATCH]
             for _, report in due:
                 report.sent_at = now
         for ax_id, report in due:
