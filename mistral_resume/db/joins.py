@@ -36,15 +36,13 @@ def task_names(session, task_ids):
             model.id.in_(list(task_ids)))).all())
 
 
-def count_active_tasks(session, wf_ex_id, names, incomplete, completed,
-                       exclude_id=None):
-    """Task executions of ``names`` that may still lead somewhere.
-
-    Unfinished ones, and finished ones whose transitions have not all run
-    (the execution was paused).
-    """
+def active_task_names(session, wf_ex_id, names, incomplete, completed,
+                      exclude_id=None):
+    """The names, among ``names``, of task executions that may still lead
+    somewhere: unfinished ones, and finished ones whose transitions have
+    not all run (the execution was paused). One query for all names."""
     model = models.TaskExecution
-    query = sa.select(sa.func.count()).select_from(model).where(
+    query = sa.select(model.name).distinct().where(
         model.workflow_execution_id == wf_ex_id,
         model.name.in_(list(names)),
         sa.or_(model.state.in_(list(incomplete)),
@@ -53,4 +51,4 @@ def count_active_tasks(session, wf_ex_id, names, incomplete, completed,
                               model.pending_commands.is_not(None)))))
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
-    return session.execute(query).scalar_one()
+    return set(session.execute(query).scalars())
