@@ -64,11 +64,22 @@ def cas_update_state(session, obj, expected, values):
     """
     model = type(obj)
     values = dict(values, updated_at=models.utcnow())
-    result = session.execute(
-        sa.update(model)
-        .where(model.id == obj.id, model.state == expected)
-        .values(**values)
-        .execution_options(synchronize_session=False))
+    if sa.inspect(obj).pending:
+        # Made by this transaction and not written yet: nobody else can
+        # see it, and its INSERT carries the new values.
+        if obj.state != expected:
+            raise exc.LostRace("%s %s is no longer %s" % (
+                model.__tablename__, obj.id, expected))
+        for key, value in values.items():
+            setattr(obj, key, value)
+        return
+    # Core, not an ORM update: nothing of the session needs flushing for
+    # one row this transaction already holds.
+    table = model.__table__
+    result = session.connection().execute(
+        sa.update(table)
+        .where(table.c.id == obj.id, table.c.state == expected)
+        .values(**values))
     if result.rowcount != 1:
         raise exc.LostRace(
             "%s %s is no longer %s" % (model.__tablename__, obj.id, expected))
@@ -340,9 +351,15 @@ def load_task(session, task_id):
     """A task with what a step works on (a with-items task's item values
     are rows of their own: :func:`with_items_value`)."""
     model = models.TaskExecution
+    held = session.identity_map.get(orm.util.identity_key(model, task_id))
+    if held is not None and not (sa.inspect(held).unloaded & _STEP_COLUMNS):
+        return held  # this session has it, with all a step reads
     opts = [orm.undefer(model.spec), orm.undefer(model.in_context),
             orm.undefer(model.result)]
     return _get(session, model, task_id, "Task execution", None, opts)
+
+
+_STEP_COLUMNS = frozenset(("spec", "in_context", "result"))
 
 
 # ------------------------------------------------------------ environments

@@ -153,6 +153,9 @@ class TaskSpec:
     requires: list = dataclasses.field(default_factory=list)
     description: str | None = None
     tags: list = dataclasses.field(default_factory=list)
+    # to_dict's answer, made once: specs are not changed once built.
+    _as_dict: dict | None = dataclasses.field(
+        default=None, init=False, repr=False, compare=False)
 
     @property
     def task_type(self):
@@ -165,9 +168,13 @@ class TaskSpec:
                 yield clause, transition
 
     def to_dict(self):
-        d = dataclasses.asdict(self)
-        d["with_items"] = [[var, value] for var, value in self.with_items]
-        return d
+        """The spec as stored on task rows (shared: not to be changed)."""
+        if self._as_dict is None:
+            d = dataclasses.asdict(self)
+            del d["_as_dict"]
+            d["with_items"] = [[var, value] for var, value in self.with_items]
+            self._as_dict = d
+        return self._as_dict
 
     @classmethod
     def from_dict(cls, d):
