@@ -108,6 +108,20 @@ engine_opts = [
                       "is sent again if its task has safe-rerun, else it "
                       "fails. Keep it several [executor] "
                       "heartbeat_interval long."),
+    cfg.ListOpt("inline_actions",
+                default=["std.noop", "std.echo", "std.fail"],
+                help="Actions the engine runs itself, inside the unit of "
+                     "work that starts them, instead of sending them to an "
+                     "executor. Only these instant, side-effect-free ones "
+                     "can (another name is ignored, with a warning), and "
+                     "std.echo with a delay still goes to an executor. "
+                     "Their action executions are recorded as any other's. "
+                     "Empty: every action goes to an executor."),
+    cfg.IntOpt("inline_batch", default=100, min=1,
+               help="Most inline actions one unit of work completes; the "
+                    "rest continue in the next one (a message to the "
+                    "engines), so a long chain of them never holds an "
+                    "execution's lock for long."),
 ]
 
 executor_opts = [

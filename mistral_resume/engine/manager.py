@@ -11,6 +11,7 @@ import oslo_messaging as messaging
 from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
 from mistral_resume.db import jobs as db_jobs
+from mistral_resume.db import models
 from mistral_resume.engine import action_defs
 from mistral_resume.engine import adhoc
 from mistral_resume.engine import definitions
@@ -34,7 +35,7 @@ Topics = collections.namedtuple("Topics", "engine executor")
 class EngineManager:
     """Serves the verbs of ``rpcapi.EngineClient`` (version 1.0)."""
 
-    target = messaging.Target(version="1.5")
+    target = messaging.Target(version="1.6")
 
     def __init__(self, db, sender, topics, executor_timeout=60,
                  wake_scheduler=None, worker=None):
@@ -187,6 +188,23 @@ class EngineManager:
                 return
         # Not the root the message named: lock the one the row names.
         self.on_action_complete(ctx, action_ex_id, result)
+
+    def run_inline(self, ctx, action_ex_ids, root_execution_id):
+        """Inline actions a unit of work left over (``engine/inline.py``):
+        run them (and what follows them) in this one. One that is no
+        longer RUNNING (a repeated message) is left alone."""
+        try:
+            with self._work(ctx, root_execution_id) as w:
+                for ax_id in action_ex_ids:
+                    ax = w.session.get(models.ActionExecution, ax_id)
+                    if ax is None or ax.state != st.RUNNING:
+                        continue
+                    executions.load_step(
+                        w, self._topics, ax.workflow_execution_id
+                    ).send_action(ax)
+        except exc.NotFound:
+            LOG.info("Execution %s is gone; its inline actions with it",
+                     root_execution_id)
 
     def complete_action(self, ctx, action_ex_id, state, output):
         """PUT /v2/action_executions/{id}: an async action's result."""

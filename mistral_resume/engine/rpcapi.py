@@ -14,6 +14,8 @@ added, the major when one is removed or changes meaning):
 * 1.5 - on_action_complete may name the action's root execution (the
         executor echoes it from run_action), sparing the engine a read;
         it is cast to the results topic (:func:`results_topic`)
+* 1.6 - run_inline: an engine hands the inline actions its unit of work
+        left over to the engines (engine/inline.py), on the results topic
 """
 import oslo_messaging as messaging
 
@@ -21,7 +23,7 @@ from mistral_resume import context
 from mistral_resume import exceptions as exc
 from mistral_resume.engine import adhoc
 
-VERSION = "1.5"
+VERSION = "1.6"
 
 
 def results_topic(engine_topic):

@@ -15,6 +15,7 @@ import oslo_messaging as messaging
 
 from mistral_resume import context
 from mistral_resume.db import database
+from mistral_resume.engine import inline
 from mistral_resume.engine import leases
 from mistral_resume.engine import manager
 from mistral_resume.engine import recovery
@@ -119,8 +120,10 @@ class Service:
         jobs = scheduler.Scheduler(self.db, conf.host,
                                    conf.scheduler_poll_interval,
                                    conf.job_claim_timeout)
-        self.worker = uow.Worker(self.db, sender, specs.SpecCache(),
-                                 jobs.wake)
+        self.worker = uow.Worker(
+            self.db, sender, specs.SpecCache(), jobs.wake,
+            inline.Settings(conf.inline_actions, conf.inline_batch,
+                            rpcapi.results_topic(conf.topic)))
         endpoint = manager.EngineManager(
             self.db, sender, self.topics, conf.rpc_timeout,
             worker=self.worker)

@@ -12,6 +12,7 @@ from mistral_resume.db import api as db_api
 from mistral_resume.db import jobs as db_jobs
 from mistral_resume.db import models
 from mistral_resume.engine import action_defs
+from mistral_resume.engine import finishing
 from mistral_resume.engine import items
 from mistral_resume.engine import joins
 from mistral_resume.engine import lifecycle
@@ -44,7 +45,7 @@ def set_state(session, machine, obj, state, **values):
     return True
 
 
-class Step(lifecycle.Lifecycle):
+class Step(finishing.Finishing, lifecycle.Lifecycle):
     """One execution's rows, changed within one unit of work."""
 
     def __init__(self, uow, wf_ex, wf_spec, topics):
@@ -58,6 +59,9 @@ class Step(lifecycle.Lifecycle):
         self.hold_completion = False
         # Upstream task names of joins, computed once per step.
         self.join_cache = {}
+        # Task rows this step created: while one is incomplete, the
+        # execution is not done (no need to count its tasks).
+        self.created = []
 
     # ------------------------------------------------------------ starting
     def run_commands(self, commands):
@@ -112,9 +116,10 @@ class Step(lifecycle.Lifecycle):
             project_id=self.wf_ex.project_id, state=state,
             spec=task_spec.to_dict(), in_context=command.data,
             triggered_by=list(command.triggered_by), published={},
-            processed=False, has_next_tasks=False,
+            result=None, processed=False, has_next_tasks=False,
             started_at=models.utcnow())
         self.session.add(task_ex)
+        self.created.append(task_ex)
         db_api.mark_triggering(self.session, command.triggered_by)
         # Without ORM relationships the flush order is not by foreign key:
         # the task row must exist before its action rows.
@@ -206,17 +211,27 @@ class Step(lifecycle.Lifecycle):
 
     def send_action(self, ax):
         """Send ``ax`` to an executor after commit (again, after a lost
-        executor: ``engine/leases.py``)."""
+        executor: ``engine/leases.py``), or run it in this unit of work
+        if it is one the engine runs itself (``engine/inline.py``)."""
+        message = self.action_message(ax)
+        inline = self.uow.inline
+        if inline is not None and inline.takes(message["action_name"],
+                                               message["action_input"]):
+            inline.add(self, ax, message)
+            return
+        self.uow.send(self.topics.executor, "run_action", **message)
+
+    def action_message(self, ax):
+        """The arguments of the executor's ``run_action`` for ``ax``."""
         base = ax.adhoc_base or {"name": ax.name, "input": ax.input}
-        self.uow.send(self.topics.executor, "run_action",
-                      action_ex_id=ax.id, action_name=base["name"],
-                      action_input=base["input"],
-                      execution={"workflow_execution_id": self.wf_ex.id,
-                                 "root_execution_id": ax.root_execution_id,
-                                 "task_execution_id": ax.task_execution_id,
-                                 "task_name": ax.task_name,
-                                 "workflow_name": self.wf_ex.name,
-                                 "action_execution_id": ax.id})
+        return {"action_ex_id": ax.id, "action_name": base["name"],
+                "action_input": base["input"],
+                "execution": {"workflow_execution_id": self.wf_ex.id,
+                              "root_execution_id": ax.root_execution_id,
+                              "task_execution_id": ax.task_execution_id,
+                              "task_name": ax.task_name,
+                              "workflow_name": self.wf_ex.name,
+                              "action_execution_id": ax.id}}
 
     # ---------------------------------------------------------- completing
     def on_action_complete(self, ax, result):
@@ -344,93 +359,6 @@ class Step(lifecycle.Lifecycle):
         if left:
             task_ex.pending_commands = conductor.to_pending(left + tail)
 
-    # ----------------------------------------------------------- finishing
-    def check_completion(self):
-        if self.wf_ex.state != st.RUNNING or self.hold_completion:
-            return
-        if db_api.count_incomplete_tasks(self.session, self.wf_ex.id,
-                                         st.INCOMPLETE):
-            return
-        cancelled = db_api.tasks_of(self.session, self.wf_ex.id,
-                                    states=[st.CANCELLED])
-        if cancelled:
-            # Mistral: a cancelled task (a cancelled sub-workflow) cancels
-            # the execution once nothing else runs.
-            self.cancel_workflow("Cancelled tasks: %s" % ", ".join(
-                "%s [task_ex_id=%s]" % (t.name, t.id) for t in cancelled))
-            return
-        unhandled = [t for t in db_api.tasks_of(
-            self.session, self.wf_ex.id, states=[st.ERROR], full=True)
-            if not self.error_handled(t)]
-        if unhandled:
-            self.fail_workflow(_failure_message(unhandled))
-        else:
-            self.succeed_workflow()
-
-    def error_handled(self, task_ex):
-        spec = self.task_spec(task_ex)
-        data = data_flow.outbound(task_ex.in_context, task_ex.published)
-        try:
-            return conductor.error_handled(
-                spec, data, self.lookup.with_task(lookups.task_view(task_ex)))
-        except exc.ExpressionError:
-            return False
-
-    def final_context(self):
-        # Mistral merges every completed end task (no outbound task), a
-        # failed one too: output-on-error sees what led to the failure.
-        context = dict(self.wf_ex.context or {})
-        for task in db_api.tasks_of(self.session, self.wf_ex.id,
-                                    states=st.COMPLETED, full=True,
-                                    ends_only=True):
-            context = data_flow.merge(context, data_flow.outbound(
-                task.in_context, task.published))
-        return context
-
-    def succeed_workflow(self):
-        try:
-            output = data_flow.workflow_output(
-                self.wf_spec.output, self.final_context(), self.lookup)
-        except exc.ExpressionError as e:
-            self.fail_workflow("Failed to evaluate the workflow output: %s"
-                               % e)
-            return
-        too_big = limits.problem("The workflow output", output)
-        if too_big is not None:
-            self.fail_workflow(too_big)
-            return
-        if set_state(self.session, machines.WORKFLOW, self.wf_ex,
-                     st.SUCCESS, output=output, state_info=None,
-                     finished_at=models.utcnow()):
-            subworkflows.on_child_end(self)
-
-    def fail_workflow(self, message):
-        output = {"result": message}
-        if self.wf_spec.output_on_error is not None:
-            try:
-                output = data_flow.merge(output, data_flow.workflow_output(
-                    self.wf_spec.output_on_error, self.final_context(),
-                    self.lookup))
-            except exc.ExpressionError as e:
-                LOG.warning("output-on-error of %s failed: %s",
-                            self.wf_ex.id, e)
-            too_big = limits.problem("The output-on-error", output)
-            if too_big is not None:
-                output = {"result": "%s\n%s" % (message, too_big)}
-        if set_state(self.session, machines.WORKFLOW, self.wf_ex, st.ERROR,
-                     output=output, state_info=message,
-                     finished_at=models.utcnow()):
-            subworkflows.on_child_end(self)
-
-    def _apply_workflow_command(self, command):
-        if command.kind == "fail":
-            self.fail_workflow(command.msg or "Workflow failed by the 'fail'"
-                                              " command")
-        elif command.kind == "succeed":
-            self.succeed_workflow()
-        else:
-            self.pause_workflow(command.msg)
-
 
 def _error_text(result):
     error = result.get("error")
@@ -440,15 +368,6 @@ def _error_text(result):
 def _task_error(task_ex, ax, result):
     return "Failed to run action [action_ex_id=%s, action='%s']: %s" % (
         ax.id, ax.name, _error_text(result))
-
-
-def _failure_message(failed_tasks):
-    lines = ["Failure caused by error in tasks: %s" % ", ".join(
-        t.name for t in failed_tasks), ""]
-    for t in failed_tasks:
-        lines.append("  %s [task_ex_id=%s] -> %s" % (t.name, t.id,
-                                                     t.state_info))
-    return "\n".join(lines)
 
 
 def load(uow, topics, wf_ex_id):

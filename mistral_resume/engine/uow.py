@@ -28,9 +28,11 @@ LOG = logging.getLogger(__name__)
 class UnitOfWork:
     """What a verb may touch: the session, the context, the outbox."""
 
-    def __init__(self, session, ctx, specs=None):
+    def __init__(self, session, ctx, specs=None, inline=None):
         self.session = session
         self.ctx = ctx
+        # The actions this work runs itself (engine/inline.py), or None.
+        self.inline = inline
         # Parsed specs shared across units of work (engine/specs.py).
         self.specs = specs
         self._outbox = []
@@ -76,8 +78,11 @@ class UnitOfWork:
 
 
 @contextlib.contextmanager
-def unit_of_work(db, sender, ctx, root_id=None, specs=None):
+def unit_of_work(db, sender, ctx, root_id=None, specs=None, inline=None):
     """A locked, committed unit of work whose messages are then sent.
+
+    ``inline``: an ``inline.Queue`` of the actions this work runs itself,
+    after the verb's own changes and before the commit.
 
     :raises: NotFound if ``root_id`` names no execution.
     """
@@ -87,8 +92,10 @@ def unit_of_work(db, sender, ctx, root_id=None, specs=None):
             if root_id is not None:
                 db_api.lock_root(session, root_id)
             db_leases.outbox_delete(session, sent)
-            uow = UnitOfWork(session, ctx, specs)
+            uow = UnitOfWork(session, ctx, specs, inline)
             yield uow
+            if inline is not None:
+                inline.drain(uow)
             session.flush()
     except BaseException:
         sender.give_back(sent)
@@ -103,16 +110,20 @@ class Worker:
     """Opens one engine process's units of work: its database, its sender,
     its spec cache; wakes its scheduler after work that scheduled jobs."""
 
-    def __init__(self, db, sender, specs=None, wake_scheduler=None):
+    def __init__(self, db, sender, specs=None, wake_scheduler=None,
+                 inline=None):
         self.db = db
         self.sender = sender
         self.specs = specs
         self.wake_scheduler = wake_scheduler
+        # inline.Settings: the actions the engine runs itself, or None.
+        self.inline = inline
 
     @contextlib.contextmanager
     def work(self, ctx, root_id=None):
+        queue = self.inline.queue() if self.inline is not None else None
         with unit_of_work(self.db, self.sender, ctx, root_id,
-                          self.specs) as w:
+                          self.specs, queue) as w:
             yield w
         if w.jobs and self.wake_scheduler is not None:
             self.wake_scheduler()

@@ -82,7 +82,8 @@ def test_floor_replays_the_captured_sql_without_errors(tmp_path):
         assert figures["tasks"] == tasks
         assert figures["replay_errors"] == 0
         assert figures["statements_per_task"] > 1
-        assert figures["commits_per_task"] >= 1
+        # Inline noops: one commit for the whole execution (or more).
+        assert figures["commits_per_task"] > 0
         assert figures["floor_tasks_per_s"] > 0
         assert figures["engine_tasks_per_s"] > 0
     assert "| sqlite | seq3 |" in done.stdout
