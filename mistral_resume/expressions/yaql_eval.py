@@ -16,6 +16,7 @@ once its JSON serializer has seen them.
 """
 
 import collections
+import copy
 import collections.abc  # noqa: F401  (yaql 3.2 uses it without importing it)
 import functools
 import re
@@ -254,6 +255,10 @@ def evaluate(text, data, lookup=None):
     matches = list(PATTERN.finditer(text))
     if not matches:
         return text
+    if len(matches) == 1 and matches[0].group(0) == text:
+        value = _plain_path(_inner(matches[0]), data)
+        if value is not _YAQL:
+            return value
     engine = _get_engine()
     context = _get_root_context().create_child_context()
     context["$"] = _convert(data)
@@ -263,6 +268,29 @@ def evaluate(text, data, lookup=None):
     return PATTERN.sub(
         lambda m: _text(_evaluate_one(engine, context, _inner(m), data),
                         _inner(m), data), text)
+
+
+# ``$``, ``$.a``, ``$.a.b``...: read straight from the data's dicts.
+_PATH = re.compile(r"\$((?:\.[A-Za-z_][A-Za-z0-9_]*)*)")
+_YAQL = object()  # _plain_path's "not that simple: ask yaql"
+
+
+def _plain_path(expression, data):
+    """The value of a plain ``$.a.b`` path as yaql gives it (a dict or a
+    list comes back as a copy), without converting the data; ``_YAQL`` if
+    the expression is anything else, or meets a missing key or something
+    other than a dict on its way (yaql then says what it makes of it)."""
+    match = _PATH.fullmatch(expression)
+    if match is None:
+        return _YAQL
+    value = data
+    for name in match.group(1).split(".")[1:]:
+        if not isinstance(value, dict) or name not in value:
+            return _YAQL
+        value = value[name]
+    if isinstance(value, (dict, list)):
+        return copy.deepcopy(value)
+    return value
 
 
 def _text(value, expression, data):

@@ -254,3 +254,41 @@ def test_evaluate_reports_the_failing_expression_of_several():
     with pytest.raises(exc.ExpressionError) as raised:
         base.evaluate("<% $.port %> and <% $.nope %>", DATA)
     assert "[expression=$.nope," in str(raised.value)
+
+
+@pytest.mark.parametrize("path", [
+    "$", "$.name", "$.port", "$.flag", "$.nothing", "$.numbers",
+    "$.nested", "$.nested.a", "$.nested.a.b", "$.hosts",
+])
+def test_plain_paths_read_the_data_as_yaql_does(path):
+    # "<% $.a %>" is read straight from the dicts; "<% ($.a) %>" is not a
+    # plain path, so yaql evaluates it: both must agree.
+    fast = base.evaluate("<% " + path + " %>", DATA)
+    slow = base.evaluate("<% (" + path + ") %>", DATA)
+    assert fast == slow
+    assert type(fast) is type(slow)
+
+
+def test_a_plain_path_gives_a_copy_of_the_data():
+    data = {"nested": {"a": [1]}}
+    value = base.evaluate("<% $.nested %>", data)
+    value["a"].append(2)
+    assert data == {"nested": {"a": [1]}}
+
+
+def test_a_path_through_a_list_is_left_to_yaql():
+    # yaql maps an attribute over a list of dicts; the plain reading of
+    # dicts does not try.
+    assert base.evaluate("<% $.hosts.ip %>", DATA) == ["10.0.0.1",
+                                                       "10.0.0.2"]
+
+
+@pytest.mark.parametrize("path, error", [
+    ("$.missing", "error='missing'"),
+    ("$.nested.missing", "error='missing'"),
+    ("$.name.x", 'error=Unknown function "#property#x"'),
+])
+def test_a_path_yaql_refuses_fails_as_yaql_says(path, error):
+    with pytest.raises(exc.ExpressionError) as e:
+        base.evaluate("<% " + path + " %>", DATA)
+    assert "[expression=%s, %s" % (path, error) in str(e.value)
