@@ -25,7 +25,9 @@ def lock_root(session, root_id):
 
     :raises: NotFound if there is no such execution.
     """
-    query = sa.select(models.WorkflowExecution.id).where(
+    # The row itself, not its id only: the unit of work reads it next
+    # (``_get`` finds it in the session).
+    query = sa.select(models.WorkflowExecution).where(
         models.WorkflowExecution.id == root_id)
     if session.get_bind().dialect.name != "sqlite":
         query = query.with_for_update()
@@ -97,7 +99,14 @@ def flush_or_conflict(session, what):
 
 # ------------------------------------------------------------------ getters
 
-def _get(session, model, obj_id, what, project_id=None, options=()):
+def _get(session, model, obj_id, what, project_id=None, options=(),
+         columns=frozenset()):
+    """The row ``obj_id``: the session's own if it holds it with the
+    deferred ``columns`` loaded (no SELECT), else read."""
+    held = session.identity_map.get(orm.util.identity_key(model, obj_id))
+    if (held is not None and project_id in (None, held.project_id)
+            and not (sa.inspect(held).unloaded & columns)):
+        return held
     query = sa.select(model).where(model.id == obj_id)
     if project_id is not None:
         query = query.where(model.project_id == project_id)
@@ -108,22 +117,29 @@ def _get(session, model, obj_id, what, project_id=None, options=()):
 
 
 def get_execution(session, ex_id, project_id=None, with_spec=False):
-    opts = (orm.undefer(models.WorkflowExecution.spec),
-            orm.undefer(models.WorkflowExecution.context)) if with_spec else ()
+    opts, columns = (), frozenset()
+    if with_spec:
+        opts = (orm.undefer(models.WorkflowExecution.spec),
+                orm.undefer(models.WorkflowExecution.context))
+        columns = _SPEC_AND_CONTEXT
     return _get(session, models.WorkflowExecution, ex_id,
-                "Workflow execution", project_id, opts)
+                "Workflow execution", project_id, opts, columns)
+
+
+_SPEC_AND_CONTEXT = frozenset(("spec", "context"))
 
 
 def get_task(session, task_id, project_id=None, full=False):
-    opts = ()
+    opts, columns = (), frozenset()
     if full:
         # Not the with-items values nor the result: they can be as long as
         # the item list, and completing one item must not read them all
         # (they load on first access where really needed).
         opts = (orm.undefer(models.TaskExecution.spec),
                 orm.undefer(models.TaskExecution.in_context))
+        columns = _STEP_COLUMNS - {"result"}
     return _get(session, models.TaskExecution, task_id, "Task execution",
-                project_id, opts)
+                project_id, opts, columns)
 
 
 def get_action_execution(session, ax_id, project_id=None):
@@ -351,12 +367,10 @@ def load_task(session, task_id):
     """A task with what a step works on (a with-items task's item values
     are rows of their own: :func:`with_items_value`)."""
     model = models.TaskExecution
-    held = session.identity_map.get(orm.util.identity_key(model, task_id))
-    if held is not None and not (sa.inspect(held).unloaded & _STEP_COLUMNS):
-        return held  # this session has it, with all a step reads
     opts = [orm.undefer(model.spec), orm.undefer(model.in_context),
             orm.undefer(model.result)]
-    return _get(session, model, task_id, "Task execution", None, opts)
+    return _get(session, model, task_id, "Task execution", None, opts,
+                _STEP_COLUMNS)
 
 
 _STEP_COLUMNS = frozenset(("spec", "in_context", "result"))

@@ -27,7 +27,7 @@ class Finishing:
     def check_completion(self):
         if self.wf_ex.state != st.RUNNING or self.hold_completion:
             return
-        if any(t.state in st.INCOMPLETE for t in self.created):
+        if self.created_incomplete():
             return
         if db_api.count_incomplete_tasks(self.session, self.wf_ex.id,
                                          st.INCOMPLETE):
@@ -47,6 +47,15 @@ class Finishing:
             self.fail_workflow(_failure_message(unhandled))
         else:
             self.succeed_workflow()
+
+    def created_incomplete(self):
+        """Whether a task row this step created is still incomplete (then
+        the execution is not done). Rows found complete are dropped from
+        the end of the list: each is looked at about once."""
+        rows = self.created
+        while rows and rows[-1].state not in st.INCOMPLETE:
+            rows.pop()
+        return bool(rows)
 
     def error_handled(self, task_ex):
         spec = self.task_spec(task_ex)

@@ -55,6 +55,8 @@ class Queue:
     def __init__(self, settings):
         self._settings = settings
         self._queue = collections.deque()
+        # Queued actions per task execution: still RUNNING, all of them.
+        self._waiting = collections.Counter()
 
     def takes(self, name, action_input):
         return name in self._settings.names and PURE[name](action_input)
@@ -62,6 +64,12 @@ class Queue:
     def add(self, step, ax, message):
         """Run ``message`` (``Step.action_message``) before the commit."""
         self._queue.append((step, ax, message))
+        self._waiting[ax.task_execution_id] += 1
+
+    def waiting(self, task_ex_id):
+        """Whether an action of this task waits here to run (so the task
+        has an incomplete item: no need to count them in SQL)."""
+        return self._waiting[task_ex_id] > 0
 
     def drain(self, uow):
         """Complete the queued actions, and those their completions queue,
@@ -70,6 +78,7 @@ class Queue:
         done = 0
         while self._queue and done < self._settings.batch:
             step, ax, message = self._queue.popleft()
+            self._waiting[ax.task_execution_id] -= 1
             result = registry.run(message["action_name"],
                                   message["action_input"], uow.ctx,
                                   message["execution"])

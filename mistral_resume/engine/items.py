@@ -125,8 +125,10 @@ def finish_if_done(step, task_ex):
     Items not started because the execution was cancelled count as
     cancelled.
     """
-    if task_ex.state != st.RUNNING or db_items.count_items(
-            step.session, task_ex, st.INCOMPLETE):
+    inline = step.uow.inline
+    if (task_ex.state != st.RUNNING
+            or (inline is not None and inline.waiting(task_ex.id))
+            or db_items.count_items(step.session, task_ex, st.INCOMPLETE)):
         return
     left = (task_ex.items_started or 0) < task_ex.items_count
     if left and step.wf_ex.state != st.CANCELLED:
