@@ -117,7 +117,7 @@ engine_opts = [
                      "std.echo with a delay still goes to an executor. "
                      "Their action executions are recorded as any other's. "
                      "Empty: every action goes to an executor."),
-    cfg.IntOpt("inline_batch", default=100, min=1,
+    cfg.IntOpt("inline_batch", default=500, min=1,
                help="Most inline actions one unit of work completes; the "
                     "rest continue in the next one (a message to the "
                     "engines), so a long chain of them never holds an "

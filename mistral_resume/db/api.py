@@ -99,11 +99,34 @@ def flush_or_conflict(session, what):
 
 # ------------------------------------------------------------------ getters
 
+_NEW = "mistral_resume: new rows"
+_READ = "mistral_resume: rows read"
+
+
+@sa.event.listens_for(orm.Session, "transient_to_pending")
+def _remember_new(session, instance):
+    """Rows added to a session, by identity, until they are written: a
+    unit of work that creates a task and then completes it finds it
+    without a flush and a SELECT."""
+    key = sa.inspect(instance).key or orm.util.identity_key(
+        instance=instance)
+    session.info.setdefault(_NEW, {})[key] = instance
+
+
+def _held(session, model, obj_id):
+    """The session's row ``obj_id``, written or not yet, or None."""
+    key = orm.util.identity_key(model, obj_id)
+    held = session.identity_map.get(key)
+    if held is None:
+        held = session.info.get(_NEW, {}).get(key)
+    return held
+
+
 def _get(session, model, obj_id, what, project_id=None, options=(),
          columns=frozenset()):
-    """The row ``obj_id``: the session's own if it holds it with the
-    deferred ``columns`` loaded (no SELECT), else read."""
-    held = session.identity_map.get(orm.util.identity_key(model, obj_id))
+    """The row ``obj_id``: the session's own (written or not yet) if it
+    holds it with the deferred ``columns`` loaded (no SELECT), else read."""
+    held = _held(session, model, obj_id)
     if (held is not None and project_id in (None, held.project_id)
             and not (sa.inspect(held).unloaded & columns)):
         return held
@@ -113,20 +136,23 @@ def _get(session, model, obj_id, what, project_id=None, options=(),
     obj = session.execute(query.options(*options)).scalar_one_or_none()
     if obj is None:
         raise exc.NotFound("%s not found [id=%s]" % (what, obj_id))
+    # The session's identity map holds rows weakly: kept here, a row read
+    # once stays for the next _get of this session (its unit of work).
+    session.info.setdefault(_READ, []).append(obj)
     return obj
 
 
 def get_execution(session, ex_id, project_id=None, with_spec=False):
     opts, columns = (), frozenset()
     if with_spec:
-        opts = (orm.undefer(models.WorkflowExecution.spec),
-                orm.undefer(models.WorkflowExecution.context))
-        columns = _SPEC_AND_CONTEXT
+        opts, columns = _SPEC_AND_CONTEXT_OPTIONS, _SPEC_AND_CONTEXT
     return _get(session, models.WorkflowExecution, ex_id,
                 "Workflow execution", project_id, opts, columns)
 
 
 _SPEC_AND_CONTEXT = frozenset(("spec", "context"))
+_SPEC_AND_CONTEXT_OPTIONS = (orm.undefer(models.WorkflowExecution.spec),
+                             orm.undefer(models.WorkflowExecution.context))
 
 
 def get_task(session, task_id, project_id=None, full=False):
@@ -137,7 +163,7 @@ def get_task(session, task_id, project_id=None, full=False):
         # (they load on first access where really needed).
         opts = (orm.undefer(models.TaskExecution.spec),
                 orm.undefer(models.TaskExecution.in_context))
-        columns = _STEP_COLUMNS - {"result"}
+        columns = _SPEC_AND_IN_CONTEXT
     return _get(session, models.TaskExecution, task_id, "Task execution",
                 project_id, opts, columns)
 
@@ -145,6 +171,14 @@ def get_task(session, task_id, project_id=None, full=False):
 def get_action_execution(session, ax_id, project_id=None):
     return _get(session, models.ActionExecution, ax_id, "Action execution",
                 project_id)
+
+
+def action_executions(session, ax_ids):
+    """These action executions (those that exist), in the order given."""
+    model = models.ActionExecution
+    rows = {ax.id: ax for ax in session.execute(
+        sa.select(model).where(model.id.in_(list(ax_ids)))).scalars()}
+    return [rows[ax_id] for ax_id in ax_ids if ax_id in rows]
 
 
 def find_workflow_definition(session, identifier, namespace, project_id):
@@ -288,8 +322,7 @@ def mark_triggering(session, triggered_by):
     model = models.TaskExecution
     elsewhere = []
     for ref in triggered_by or ():
-        held = session.identity_map.get(
-            orm.util.identity_key(model, ref["task_id"]))
+        held = _held(session, model, ref["task_id"])
         if held is not None:
             held.has_next_tasks = True
         else:
@@ -366,14 +399,14 @@ def child_executions(session, task_ex_id):
 def load_task(session, task_id):
     """A task with what a step works on (a with-items task's item values
     are rows of their own: :func:`with_items_value`)."""
-    model = models.TaskExecution
-    opts = [orm.undefer(model.spec), orm.undefer(model.in_context),
-            orm.undefer(model.result)]
-    return _get(session, model, task_id, "Task execution", None, opts,
-                _STEP_COLUMNS)
+    return _get(session, models.TaskExecution, task_id, "Task execution",
+                None, _STEP_OPTIONS, _STEP_COLUMNS)
 
 
 _STEP_COLUMNS = frozenset(("spec", "in_context", "result"))
+_SPEC_AND_IN_CONTEXT = frozenset(("spec", "in_context"))
+_STEP_OPTIONS = tuple(orm.undefer(getattr(models.TaskExecution, name))
+                      for name in sorted(_STEP_COLUMNS))
 
 
 # ------------------------------------------------------------ environments

@@ -196,6 +196,10 @@ class TaskExecution(_Stamped, Base):
     injected_for = sa.Column(sa.String(36), nullable=True)
     started_at = sa.Column(Timestamp, nullable=True)
     finished_at = sa.Column(Timestamp, nullable=True)
+    # Never read: there only so that a flush inserts executions before
+    # their tasks (the unit of work orders mappers by relationships, not
+    # by foreign keys), and tasks can be created without a flush each.
+    _execution = orm.relationship("WorkflowExecution", lazy="raise")
 
 
 class ActionExecution(_Stamped, Base):
@@ -242,6 +246,9 @@ class ActionExecution(_Stamped, Base):
     executor_id = sa.Column(sa.String(255), nullable=True)
     claimed_at = sa.Column(Timestamp, nullable=True)
     heartbeat_at = sa.Column(Timestamp, nullable=True)
+    # Never read: a flush inserts tasks before their actions (see
+    # TaskExecution._execution).
+    _task = orm.relationship("TaskExecution", lazy="raise")
 
 
 class WithItemsValue(Base):

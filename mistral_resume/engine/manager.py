@@ -11,7 +11,6 @@ import oslo_messaging as messaging
 from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
 from mistral_resume.db import jobs as db_jobs
-from mistral_resume.db import models
 from mistral_resume.engine import action_defs
 from mistral_resume.engine import adhoc
 from mistral_resume.engine import definitions
@@ -195,9 +194,9 @@ class EngineManager:
         longer RUNNING (a repeated message) is left alone."""
         try:
             with self._work(ctx, root_execution_id) as w:
-                for ax_id in action_ex_ids:
-                    ax = w.session.get(models.ActionExecution, ax_id)
-                    if ax is None or ax.state != st.RUNNING:
+                for ax in db_api.action_executions(w.session,
+                                                   action_ex_ids):
+                    if ax.state != st.RUNNING:
                         continue
                     executions.load_step(
                         w, self._topics, ax.workflow_execution_id

@@ -100,13 +100,13 @@ class Step(finishing.Finishing, lifecycle.Lifecycle):
         :raises: DuplicateEntry if ``unique_key`` is taken (a join row
             another engine created).
         """
-        task_ex = self._new_task(command, task_spec, state, flush=False)
+        task_ex = self._new_task(command, task_spec, state)
         task_ex.unique_key = unique_key
         db_api.flush_or_conflict(self.session, "Task %s" % (
             unique_key or task_ex.name))
         return task_ex
 
-    def _new_task(self, command, task_spec, state, flush=True):
+    def _new_task(self, command, task_spec, state):
         task_ex = models.TaskExecution(
             id=models.new_id(), name=task_spec.name,
             type="WORKFLOW" if task_spec.workflow else "ACTION",
@@ -121,10 +121,8 @@ class Step(finishing.Finishing, lifecycle.Lifecycle):
         self.session.add(task_ex)
         self.created.append(task_ex)
         db_api.mark_triggering(self.session, command.triggered_by)
-        # Without ORM relationships the flush order is not by foreign key:
-        # the task row must exist before its action rows.
-        if flush:
-            self.session.flush()
+        # Written at the next flush (models.py orders it before its
+        # actions): a chain of inline tasks is written in one go.
         return task_ex
 
     def run_task(self, task_ex, task_spec):
