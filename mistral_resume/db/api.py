@@ -290,6 +290,17 @@ def newest_task(session, wf_ex_id, name):
         .limit(1)).scalar_one_or_none()
 
 
+def task_state_counts(session, wf_ex_id, states):
+    """``{state: number of the execution's tasks in it}`` for ``states``
+    (those with none are left out), in one query."""
+    model = models.TaskExecution
+    return dict(session.execute(
+        sa.select(model.state, sa.func.count())
+        .where(model.workflow_execution_id == wf_ex_id,
+               model.state.in_(list(states)))
+        .group_by(model.state)).all())
+
+
 def count_incomplete_tasks(session, wf_ex_id, incomplete_states):
     model = models.TaskExecution
     return session.execute(

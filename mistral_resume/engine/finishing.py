@@ -32,15 +32,18 @@ class Finishing:
         if db_api.count_incomplete_tasks(self.session, self.wf_ex.id,
                                          st.INCOMPLETE):
             return
-        cancelled = db_api.tasks_of(self.session, self.wf_ex.id,
-                                    states=[st.CANCELLED])
+        # Both index range scans: a long history costs nothing here.
+        counts = db_api.task_state_counts(self.session, self.wf_ex.id,
+                                          (st.CANCELLED, st.ERROR))
+        cancelled = counts.get(st.CANCELLED) and db_api.tasks_of(
+            self.session, self.wf_ex.id, states=[st.CANCELLED])
         if cancelled:
             # Mistral: a cancelled task (a cancelled sub-workflow) cancels
             # the execution once nothing else runs.
             self.cancel_workflow("Cancelled tasks: %s" % ", ".join(
                 "%s [task_ex_id=%s]" % (t.name, t.id) for t in cancelled))
             return
-        unhandled = [t for t in db_api.tasks_of(
+        unhandled = counts.get(st.ERROR) and [t for t in db_api.tasks_of(
             self.session, self.wf_ex.id, states=[st.ERROR], full=True)
             if not self.error_handled(t)]
         if unhandled:

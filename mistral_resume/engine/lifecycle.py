@@ -123,6 +123,19 @@ def load(step_class, uow, topics, wf_ex_id):
     return cached
 
 
+def _definition_spec(uow, wf_def):
+    """The parsed spec of a workflow definition, once per version of it
+    per process (a definition row changes only by an update, which moves
+    its ``updated_at``)."""
+    key = ("definition", wf_def.id, wf_def.updated_at)
+    spec = uow.specs.get(key) if uow.specs is not None else None
+    if spec is None:
+        spec = spec_models.WorkflowSpec.from_dict(wf_def.spec)
+        if uow.specs is not None:
+            uow.specs.put(key, spec)
+    return spec
+
+
 def _environment(uow, params):
     """``params`` with ``env`` given by name replaced by its variables.
 
@@ -148,13 +161,14 @@ def start(step_class, uow, topics, wf_def, wf_input, params, description="",
     :raises: WorkflowInputError (400) for missing or unexpected input,
         InputError for an unknown environment.
     """
-    wf_spec = spec_models.WorkflowSpec.from_dict(wf_def.spec)
+    wf_spec = _definition_spec(uow, wf_def)
     checked_input = data_flow.workflow_input(wf_spec, wf_input)
     ex_id = execution_id or models.new_id()
     wf_ex = models.WorkflowExecution(
         id=ex_id, name=wf_def.name, workflow_id=wf_def.id,
         workflow_namespace=wf_def.namespace, description=description or "",
-        spec=wf_spec.to_dict(), state=st.RUNNING, input=checked_input,
+        # The definition's stored spec is the parsed spec's dict already.
+        spec=wf_def.spec, state=st.RUNNING, input=checked_input,
         params=_environment(uow, params), root_execution_id=ex_id,
         source_execution_id=source_execution_id,
         project_id=uow.ctx.project_id, user_id=uow.ctx.user_id, comments=[],
