@@ -184,10 +184,11 @@ def action_executions(session, ax_ids):
 def find_workflow_definition(session, identifier, namespace, project_id):
     """By id, or by name in the namespace (own project first).
 
-    ``project_id`` None (an admin's read) finds any project's.
+    ``project_id`` None (an admin's read) finds any project's. The spec
+    column (the whole parsed workflow) loads when it is first read.
     """
     model = models.WorkflowDefinition
-    query = sa.select(model).options(orm.undefer(model.spec))
+    query = sa.select(model)
     by_id = session.execute(
         query.where(model.id == identifier)).scalar_one_or_none()
     if by_id is not None and (project_id is None or by_id.project_id in (

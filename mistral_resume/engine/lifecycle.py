@@ -126,7 +126,8 @@ def load(step_class, uow, topics, wf_ex_id):
 def _definition_spec(uow, wf_def):
     """The parsed spec of a workflow definition, once per version of it
     per process (a definition row changes only by an update, which moves
-    its ``updated_at``)."""
+    its ``updated_at``); the row's deferred spec column is read only when
+    the cache does not have it."""
     key = ("definition", wf_def.id, wf_def.updated_at)
     spec = uow.specs.get(key) if uow.specs is not None else None
     if spec is None:
@@ -167,8 +168,7 @@ def start(step_class, uow, topics, wf_def, wf_input, params, description="",
     wf_ex = models.WorkflowExecution(
         id=ex_id, name=wf_def.name, workflow_id=wf_def.id,
         workflow_namespace=wf_def.namespace, description=description or "",
-        # The definition's stored spec is the parsed spec's dict already.
-        spec=wf_def.spec, state=st.RUNNING, input=checked_input,
+        spec=wf_spec.to_dict(), state=st.RUNNING, input=checked_input,
         params=_environment(uow, params), root_execution_id=ex_id,
         source_execution_id=source_execution_id,
         project_id=uow.ctx.project_id, user_id=uow.ctx.user_id, comments=[],

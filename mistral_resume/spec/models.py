@@ -203,6 +203,8 @@ class WorkflowSpec:
     source: str | None = None
     _inbound_index: dict | None = dataclasses.field(
         default=None, init=False, repr=False, compare=False)
+    _as_dict: dict | None = dataclasses.field(
+        default=None, init=False, repr=False, compare=False)
 
     def task(self, name):
         return self.tasks[name]
@@ -250,6 +252,13 @@ class WorkflowSpec:
         return [name for name in self.tasks if not index[name]]
 
     def to_dict(self):
+        """The spec as stored on rows, made once (shared: not to be
+        changed)."""
+        if self._as_dict is None:
+            self._as_dict = self._make_dict()
+        return self._as_dict
+
+    def _make_dict(self):
         return {
             "name": self.name,
             "type": self.type,
