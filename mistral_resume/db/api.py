@@ -1,5 +1,6 @@
 """The queries of the service: locks, getters, engine reads (with-items
-items: ``db/items.py``; joins: ``db/joins.py``; sessions: ``db/database.py``).
+items: ``db/items.py``; joins: ``db/joins.py``; API list pages:
+``db/listing.py``; sessions: ``db/database.py``).
 
 Sessions are explicit: ``Database.reading()`` for a GET, ``writing()`` for a
 unit of work. A writer locks the root execution row it works on
@@ -207,51 +208,6 @@ def find_workflow_definition(session, identifier, namespace, project_id):
     return rows[0]
 
 
-def list_rows(session, model, filters=None, project_id=None, limit=None,
-              marker=None, sort_keys=("created_at",), sort_dirs=("asc",),
-              options=()):
-    """A page of rows, Mistral's marker pagination (marker = an id)."""
-    query = sa.select(model).options(*options)
-    for name, value in (filters or {}).items():
-        column = getattr(model, name)
-        if isinstance(value, (list, tuple, set)):
-            query = query.where(column.in_(list(value)))
-        else:
-            query = query.where(column == value)
-    if project_id is not None:
-        query = query.where(model.project_id == project_id)
-    sort = list(zip(sort_keys, sort_dirs, strict=False))
-    if "id" not in sort_keys:
-        sort.append(("id", sort_dirs[0] if sort_dirs else "asc"))
-    if marker is not None:
-        query = query.where(_after_marker(session, model, marker, sort,
-                                          project_id))
-    for key, direction in sort:
-        column = getattr(model, key)
-        query = query.order_by(column.desc() if direction == "desc"
-                               else column.asc())
-    if limit:
-        query = query.limit(limit)
-    return session.execute(query).scalars().all()
-
-
-def _after_marker(session, model, marker_id, sort, project_id=None):
-    """WHERE clause selecting the rows after ``marker_id`` in ``sort``.
-
-    :raises: NotFound for a marker the project may not see, as for one
-        that does not exist.
-    """
-    marker = _get(session, model, marker_id, model.__tablename__,
-                  project_id)
-    clauses = []
-    for i, (key, direction) in enumerate(sort):
-        equal = [getattr(model, k) == getattr(marker, k) for k, _ in sort[:i]]
-        column, value = getattr(model, key), getattr(marker, key)
-        beyond = column < value if direction == "desc" else column > value
-        clauses.append(sa.and_(*equal, beyond))
-    return sa.or_(*clauses)
-
-
 # ------------------------------------------------------------ engine reads
 
 def root_of_action(session, ax_id):
@@ -359,36 +315,6 @@ def tasks_to_continue(session, wf_ex_id, completed_states):
                sa.or_(model.processed.is_(False),
                       model.pending_commands.is_not(None)))
         .order_by(model.created_at, model.id)).scalars().all()
-
-
-def item_states(session, task_ex_id):
-    """``{item index: state}`` of a task's accepted action executions."""
-    model = models.ActionExecution
-    rows = session.execute(
-        sa.select(model.item_index, model.state).where(
-            model.task_execution_id == task_ex_id,
-            model.accepted.is_(True))).all()
-    return dict(rows)
-
-
-def reject_actions(session, task_ex_id, item_indices=None):
-    """Mark a task's accepted actions (of these items) as superseded."""
-    model = models.ActionExecution
-    query = sa.update(model).where(model.task_execution_id == task_ex_id,
-                                   model.accepted.is_(True))
-    if item_indices is not None:
-        query = query.where(model.item_index.in_(list(item_indices)))
-    session.execute(query.values(accepted=False, updated_at=models.utcnow())
-                    .execution_options(synchronize_session=False))
-
-
-def newest_attempt(session, task_ex_id, item_index):
-    model = models.ActionExecution
-    return session.execute(
-        sa.select(sa.func.max(model.attempt)).where(
-            model.task_execution_id == task_ex_id,
-            model.item_index.is_(None) if item_index is None
-            else model.item_index == item_index)).scalar() or 0
 
 
 def actions_of(session, task_ex_id, accepted_only=False):

@@ -74,3 +74,33 @@ def running_children(session, task_ex_id, states):
         .where(model.task_execution_id == task_ex_id,
                model.accepted.is_(True), model.state.in_(list(states)))
         .order_by(model.created_at, model.id)).scalars().all()
+
+
+def item_states(session, task_ex_id):
+    """``{item index: state}`` of a task's accepted action executions."""
+    model = models.ActionExecution
+    rows = session.execute(
+        sa.select(model.item_index, model.state).where(
+            model.task_execution_id == task_ex_id,
+            model.accepted.is_(True))).all()
+    return dict(rows)
+
+
+def reject_actions(session, task_ex_id, item_indices=None):
+    """Mark a task's accepted actions (of these items) as superseded."""
+    model = models.ActionExecution
+    query = sa.update(model).where(model.task_execution_id == task_ex_id,
+                                   model.accepted.is_(True))
+    if item_indices is not None:
+        query = query.where(model.item_index.in_(list(item_indices)))
+    session.execute(query.values(accepted=False, updated_at=models.utcnow())
+                    .execution_options(synchronize_session=False))
+
+
+def newest_attempt(session, task_ex_id, item_index):
+    model = models.ActionExecution
+    return session.execute(
+        sa.select(sa.func.max(model.attempt)).where(
+            model.task_execution_id == task_ex_id,
+            model.item_index.is_(None) if item_index is None
+            else model.item_index == item_index)).scalar() or 0

@@ -118,7 +118,7 @@ def on_result(step, task_ex, state, result, state_info=None, waited=False):
     if outcome.kind == "retry":
         step.set_task_state(task_ex, st.DELAYED, state_info=outcome.state_info,
              retry_no=(task_ex.retry_no or 0) + 1)
-        db_api.reject_actions(step.session, task_ex.id)
+        db_items.reject_actions(step.session, task_ex.id)
         db_items.reject_children(step.session, task_ex.id)
         _schedule(step, task_ex, CONTINUE_TASK, outcome.delay,
                   how=RESUME_RETRY)

@@ -11,6 +11,7 @@ import dataclasses
 
 from mistral_resume import exceptions as exc
 from mistral_resume.db import api as db_api
+from mistral_resume.db import items as db_items
 from mistral_resume.db import joins as db_joins
 from mistral_resume.db import models
 from mistral_resume.engine import executions
@@ -75,7 +76,7 @@ class Resumer:
             id=task_ex.id, name=task_ex.name, state=task_ex.state,
             execution_state=wf_ex.state,
             items_count=task_ex.items_count if with_items else None,
-            item_states=(db_api.item_states(self.session, task_ex.id)
+            item_states=(db_items.item_states(self.session, task_ex.id)
                          if with_items else None))
 
     def expand(self, request, task_ex, plan):
@@ -255,12 +256,12 @@ class Resumer:
             return  # its child's failed tasks run again instead
         if plan.mode == requests.RERUN:
             indices = plan.items if plan.items is not None else (None,)
-            db_api.reject_actions(self.session, task_ex.id,
+            db_items.reject_actions(self.session, task_ex.id,
                                   plan.items if plan.items is not None
                                   else None)
             for index in indices:
                 name, action_input = prepared[index]
-                attempt = db_api.newest_attempt(self.session, task_ex.id,
+                attempt = db_items.newest_attempt(self.session, task_ex.id,
                                                 index) + 1
                 step.schedule_action(task_ex, name, action_input,
                                      item_index=index, attempt=attempt)

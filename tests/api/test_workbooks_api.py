@@ -1,7 +1,7 @@
 """``/v2/workbooks``: Mistral's resource (mistral/api/controllers/v2/
 workbook.py): YAML in, the workbook out; its workflows and actions are
 ``<workbook>.<name>`` rows; refusals change nothing."""
-from mistral_resume.db import api as db_api
+from mistral_resume.db import listing as db_listing
 from mistral_resume.db import models
 from tests.api import helpers
 
@@ -56,7 +56,7 @@ def _post(app, text=WB, status=201, query=""):
 
 def _names(stack, model):
     with stack.db.reading() as session:
-        return sorted(r.name for r in db_api.list_rows(session, model))
+        return sorted(r.name for r in db_listing.list_rows(session, model))
 
 
 def _snapshot(stack):

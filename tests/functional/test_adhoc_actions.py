@@ -4,6 +4,7 @@ An ad hoc row has no root execution: its unit of work locks the row itself
 (``SELECT ... FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE``).
 """
 from mistral_resume.db import api as db_api
+from mistral_resume.db import listing as db_listing
 from mistral_resume.db import models
 from mistral_resume.workflow import statuses as st
 
@@ -37,4 +38,4 @@ def test_unsaved_run_stores_nothing(stack):
     result = stack.engine.run_action(stack.ctx, "std.echo", {"output": 2})
     assert result["id"] is None and result["output"] == {"result": 2}
     with stack.db.reading() as session:
-        assert db_api.list_rows(session, models.ActionExecution) == []
+        assert db_listing.list_rows(session, models.ActionExecution) == []

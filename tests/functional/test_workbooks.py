@@ -11,7 +11,7 @@ a nested ad hoc action applies the inner output first.
 """
 import pytest
 
-from mistral_resume.db import api as db_api
+from mistral_resume.db import listing as db_listing
 from mistral_resume.db import models
 from mistral_resume.engine import workbooks
 from mistral_resume.workflow import statuses as st
@@ -187,7 +187,7 @@ def test_action_execution_keeps_the_adhoc_name_and_input(stack):
 def test_child_carries_the_workbook_name(stack):
     wf_ex = _run(stack, SCENARIOS["sub_workflow_and_env_by_short_name"])
     with stack.db.reading() as session:
-        rows = db_api.list_rows(session, models.WorkflowExecution,
+        rows = db_listing.list_rows(session, models.WorkflowExecution,
                                 {"root_execution_id": wf_ex.id})
     assert [r.name for r in rows if r.id != wf_ex.id] == ["my_wb.child"]
 

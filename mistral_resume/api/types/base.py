@@ -15,7 +15,7 @@ import wsme.rest.json as wsme_json
 from wsme import types as wtypes
 
 from mistral_resume.api.types import plans
-from mistral_resume.db import api as db_api
+from mistral_resume.db import listing as db_listing
 from mistral_resume import exceptions as exc
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -178,7 +178,7 @@ class ResourceList(Resource):
         """One repository read: the page of ``model`` rows ``query`` asks."""
         filters = {k: v for k, v in filters.items() if v is not None}
         with db.reading() as session:
-            rows = db_api.list_rows(session, model, filters, project_id,
+            rows = db_listing.list_rows(session, model, filters, project_id,
                                     query.limit, query.marker, query.columns,
                                     query.sort_dirs)
             items = [cls._item.from_db(row, exclude).only(query.fields)

@@ -14,7 +14,7 @@ from mistral_resume.api import auth
 from mistral_resume.api import hooks
 from mistral_resume.api.types import actions as types
 from mistral_resume.api.types import base
-from mistral_resume.db import api as db_api
+from mistral_resume.db import listing as db_listing
 from mistral_resume.db import models
 from mistral_resume import exceptions as exc
 from mistral_resume.executor import registry
@@ -120,7 +120,7 @@ def _all_actions():
     ctx = pecan.request.context
     model = models.ActionDefinition
     with pecan.request.db.reading() as session:
-        rows = db_api.list_rows(session, model, None,
+        rows = db_listing.list_rows(session, model, None,
                                 hooks.list_scope(ctx))
         adhoc = [{"name": r.name, "namespace": r.namespace,
                   "is_system": False, "input": r.input,
