@@ -30,7 +30,7 @@ for step in $STEPS; do
       $PY floor.py --backend postgresql mysql --repeat 3 \
           --json results-floor.json >results-floor.txt 2>results-floor.err ;;
     profile)
-      $PY profile_engine.py --runs 10 --mode gil --out /tmp \
+      $PY profile_engine.py --workload seq1000 --runs 5 --mode gil --out /tmp \
           >profile.txt 2>profile.err ;;
     plot)
       $PY plot.py results.json curves.png ;;
