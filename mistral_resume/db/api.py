@@ -27,7 +27,7 @@ def lock_root(session, root_id):
     :raises: NotFound if there is no such execution.
     """
     # The row itself, not its id only: the unit of work reads it next
-    # (``_get`` finds it in the session).
+    # (``get_row`` finds it in the session).
     query = sa.select(models.WorkflowExecution).where(
         models.WorkflowExecution.id == root_id)
     if session.get_bind().dialect.name != "sqlite":
@@ -109,8 +109,7 @@ def _remember_new(session, instance):
     """Rows added to a session, by identity, until they are written: a
     unit of work that creates a task and then completes it finds it
     without a flush and a SELECT."""
-    key = sa.inspect(instance).key or orm.util.identity_key(
-        instance=instance)
+    key = orm.util.identity_key(instance=instance)
     session.info.setdefault(_NEW, {})[key] = instance
 
 
@@ -123,55 +122,61 @@ def _held(session, model, obj_id):
     return held
 
 
-def _get(session, model, obj_id, what, project_id=None, options=(),
-         columns=frozenset()):
-    """The row ``obj_id``: the session's own (written or not yet) if it
-    holds it with the deferred ``columns`` loaded (no SELECT), else read."""
+class Undeferred:
+    """Deferred columns a read needs: the loader options that read them,
+    and their names (to tell whether a row in the session has them)."""
+
+    def __init__(self, model, *names):
+        self.options = tuple(orm.undefer(getattr(model, n)) for n in names)
+        self.columns = frozenset(names)
+
+
+_NO_DEFERRED = Undeferred(models.Base)
+
+
+def get_row(session, model, obj_id, what, project_id=None, need=_NO_DEFERRED):
+    """The row ``obj_id`` (of ``project_id``, if given): the session's own
+    (written or not yet) if it holds it with the deferred columns ``need``
+    names loaded (no SELECT), else read.
+
+    :raises: NotFound naming ``what``.
+    """
     held = _held(session, model, obj_id)
     if (held is not None and project_id in (None, held.project_id)
-            and not (sa.inspect(held).unloaded & columns)):
+            and not (sa.inspect(held).unloaded & need.columns)):
         return held
     query = sa.select(model).where(model.id == obj_id)
     if project_id is not None:
         query = query.where(model.project_id == project_id)
-    obj = session.execute(query.options(*options)).scalar_one_or_none()
+    obj = session.execute(query.options(*need.options)).scalar_one_or_none()
     if obj is None:
         raise exc.NotFound("%s not found [id=%s]" % (what, obj_id))
     # The session's identity map holds rows weakly: kept here, a row read
-    # once stays for the next _get of this session (its unit of work).
+    # once stays for the next get_row of this session (its unit of work).
     session.info.setdefault(_READ, []).append(obj)
     return obj
 
 
 def get_execution(session, ex_id, project_id=None, with_spec=False):
-    opts, columns = (), frozenset()
-    if with_spec:
-        opts, columns = _SPEC_AND_CONTEXT_OPTIONS, _SPEC_AND_CONTEXT
-    return _get(session, models.WorkflowExecution, ex_id,
-                "Workflow execution", project_id, opts, columns)
+    return get_row(session, models.WorkflowExecution, ex_id,
+                   "Workflow execution", project_id,
+                   _EXECUTION_FULL if with_spec else _NO_DEFERRED)
 
 
-_SPEC_AND_CONTEXT = frozenset(("spec", "context"))
-_SPEC_AND_CONTEXT_OPTIONS = (orm.undefer(models.WorkflowExecution.spec),
-                             orm.undefer(models.WorkflowExecution.context))
+_EXECUTION_FULL = Undeferred(models.WorkflowExecution, "spec", "context")
 
 
 def get_task(session, task_id, project_id=None, full=False):
-    opts, columns = (), frozenset()
-    if full:
-        # Not the with-items values nor the result: they can be as long as
-        # the item list, and completing one item must not read them all
-        # (they load on first access where really needed).
-        opts = (orm.undefer(models.TaskExecution.spec),
-                orm.undefer(models.TaskExecution.in_context))
-        columns = _SPEC_AND_IN_CONTEXT
-    return _get(session, models.TaskExecution, task_id, "Task execution",
-                project_id, opts, columns)
+    # ``full``: not the with-items values nor the result: they can be as
+    # long as the item list, and completing one item must not read them
+    # all (they load on first access where really needed).
+    return get_row(session, models.TaskExecution, task_id, "Task execution",
+                   project_id, _TASK_FULL if full else _NO_DEFERRED)
 
 
 def get_action_execution(session, ax_id, project_id=None):
-    return _get(session, models.ActionExecution, ax_id, "Action execution",
-                project_id)
+    return get_row(session, models.ActionExecution, ax_id,
+                   "Action execution", project_id)
 
 
 def action_executions(session, ax_ids):
@@ -337,14 +342,13 @@ def child_executions(session, task_ex_id):
 def load_task(session, task_id):
     """A task with what a step works on (a with-items task's item values
     are rows of their own: :func:`with_items_value`)."""
-    return _get(session, models.TaskExecution, task_id, "Task execution",
-                None, _STEP_OPTIONS, _STEP_COLUMNS)
+    return get_row(session, models.TaskExecution, task_id, "Task execution",
+                   None, _TASK_STEP)
 
 
-_STEP_COLUMNS = frozenset(("spec", "in_context", "result"))
-_SPEC_AND_IN_CONTEXT = frozenset(("spec", "in_context"))
-_STEP_OPTIONS = tuple(orm.undefer(getattr(models.TaskExecution, name))
-                      for name in sorted(_STEP_COLUMNS))
+_TASK_FULL = Undeferred(models.TaskExecution, "spec", "in_context")
+_TASK_STEP = Undeferred(models.TaskExecution, "spec", "in_context",
+                        "result")
 
 
 # ------------------------------------------------------------ environments

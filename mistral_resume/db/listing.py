@@ -2,7 +2,7 @@
 pagination: the marker is the id of the last row of the previous page)."""
 import sqlalchemy as sa
 
-from mistral_resume import exceptions as exc
+from mistral_resume.db import api as db_api
 
 
 def list_rows(session, model, filters=None, project_id=None, limit=None,
@@ -39,13 +39,8 @@ def _after_marker(session, model, marker_id, sort, project_id=None):
     :raises: NotFound for a marker the project may not see, as for one
         that does not exist.
     """
-    query = sa.select(model).where(model.id == marker_id)
-    if project_id is not None:
-        query = query.where(model.project_id == project_id)
-    marker = session.execute(query).scalar_one_or_none()
-    if marker is None:
-        raise exc.NotFound("%s not found [id=%s]" % (model.__tablename__,
-                                                     marker_id))
+    marker = db_api.get_row(session, model, marker_id, model.__tablename__,
+                            project_id)
     clauses = []
     for i, (key, direction) in enumerate(sort):
         equal = [getattr(model, k) == getattr(marker, k) for k, _ in sort[:i]]

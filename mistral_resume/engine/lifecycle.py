@@ -113,25 +113,18 @@ def load(step_class, uow, topics, wf_ex_id):
     cached = uow.steps.get(wf_ex_id)
     if cached is None:
         wf_ex = db_api.get_execution(uow.session, wf_ex_id)
-        spec = uow.specs.get(wf_ex_id) if uow.specs is not None else None
-        if spec is None:
-            # The spec column is deferred: read only when not cached.
-            spec = spec_models.WorkflowSpec.from_dict(wf_ex.spec)
-            if uow.specs is not None:
-                uow.specs.put(wf_ex_id, spec)
+        spec = _parsed_spec(uow, wf_ex_id, wf_ex)
         cached = uow.steps[wf_ex_id] = step_class(uow, wf_ex, spec, topics)
     return cached
 
 
-def _definition_spec(uow, wf_def):
-    """The parsed spec of a workflow definition, once per version of it
-    per process (a definition row changes only by an update, which moves
-    its ``updated_at``); the row's deferred spec column is read only when
-    the cache does not have it."""
-    key = ("definition", wf_def.id, wf_def.updated_at)
+def _parsed_spec(uow, key, row):
+    """The parsed spec of ``row`` (an execution, or a definition) from the
+    engine's cache under ``key``; the row's deferred spec column is read
+    only when the cache does not have it."""
     spec = uow.specs.get(key) if uow.specs is not None else None
     if spec is None:
-        spec = spec_models.WorkflowSpec.from_dict(wf_def.spec)
+        spec = spec_models.WorkflowSpec.from_dict(row.spec)
         if uow.specs is not None:
             uow.specs.put(key, spec)
     return spec
@@ -162,7 +155,10 @@ def start(step_class, uow, topics, wf_def, wf_input, params, description="",
     :raises: WorkflowInputError (400) for missing or unexpected input,
         InputError for an unknown environment.
     """
-    wf_spec = _definition_spec(uow, wf_def)
+    # Once per version of the definition per process: a definition row
+    # changes only by an update, which moves its ``updated_at``.
+    wf_spec = _parsed_spec(
+        uow, ("definition", wf_def.id, wf_def.updated_at), wf_def)
     checked_input = data_flow.workflow_input(wf_spec, wf_input)
     ex_id = execution_id or models.new_id()
     wf_ex = models.WorkflowExecution(

@@ -257,12 +257,12 @@ class Resumer:
         if plan.mode == requests.RERUN:
             indices = plan.items if plan.items is not None else (None,)
             db_items.reject_actions(self.session, task_ex.id,
-                                  plan.items if plan.items is not None
-                                  else None)
+                                    plan.items if plan.items is not None
+                                    else None)
             for index in indices:
                 name, action_input = prepared[index]
                 attempt = db_items.newest_attempt(self.session, task_ex.id,
-                                                index) + 1
+                                                  index) + 1
                 step.schedule_action(task_ex, name, action_input,
                                      item_index=index, attempt=attempt)
         elif plan.injects:

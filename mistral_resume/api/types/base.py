@@ -178,9 +178,9 @@ class ResourceList(Resource):
         """One repository read: the page of ``model`` rows ``query`` asks."""
         filters = {k: v for k, v in filters.items() if v is not None}
         with db.reading() as session:
-            rows = db_listing.list_rows(session, model, filters, project_id,
-                                    query.limit, query.marker, query.columns,
-                                    query.sort_dirs)
+            rows = db_listing.list_rows(
+                session, model, filters, project_id, query.limit,
+                query.marker, query.columns, query.sort_dirs)
             items = [cls._item.from_db(row, exclude).only(query.fields)
                      for row in rows]
         return cls.build(items, query, url)

@@ -121,7 +121,7 @@ def _all_actions():
     model = models.ActionDefinition
     with pecan.request.db.reading() as session:
         rows = db_listing.list_rows(session, model, None,
-                                hooks.list_scope(ctx))
+                                    hooks.list_scope(ctx))
         adhoc = [{"name": r.name, "namespace": r.namespace,
                   "is_system": False, "input": r.input,
                   "description": r.description, "tags": r.tags,
