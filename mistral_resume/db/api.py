@@ -1,12 +1,14 @@
 """The queries of the service: locks, getters, engine reads (with-items
 items: ``db/items.py``; joins: ``db/joins.py``; API list pages:
-``db/listing.py``; sessions: ``db/database.py``).
+``db/listing.py``; sessions: ``db/database.py``; the rows a unit of work
+holds already: ``db/held.py``).
 
 Sessions are explicit: ``Database.reading()`` for a GET, ``writing()`` for a
 unit of work. A writer locks the root execution row it works on
 (:func:`lock_root`) and writes states by compare-and-set
 (:func:`cas_update_state`), so two engines never apply the same transition.
 """
+import collections
 import logging
 
 import sqlalchemy as sa
@@ -14,6 +16,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
 from mistral_resume import exceptions as exc
+from mistral_resume.db import held
 from mistral_resume.db import models
 
 LOG = logging.getLogger(__name__)
@@ -100,28 +103,6 @@ def flush_or_conflict(session, what):
 
 # ------------------------------------------------------------------ getters
 
-_NEW = "mistral_resume: new rows"
-_READ = "mistral_resume: rows read"
-
-
-@sa.event.listens_for(orm.Session, "transient_to_pending")
-def _remember_new(session, instance):
-    """Rows added to a session, by identity, until they are written: a
-    unit of work that creates a task and then completes it finds it
-    without a flush and a SELECT."""
-    key = orm.util.identity_key(instance=instance)
-    session.info.setdefault(_NEW, {})[key] = instance
-
-
-def _held(session, model, obj_id):
-    """The session's row ``obj_id``, written or not yet, or None."""
-    key = orm.util.identity_key(model, obj_id)
-    held = session.identity_map.get(key)
-    if held is None:
-        held = session.info.get(_NEW, {}).get(key)
-    return held
-
-
 class Undeferred:
     """Deferred columns a read needs: the loader options that read them,
     and their names (to tell whether a row in the session has them)."""
@@ -141,19 +122,17 @@ def get_row(session, model, obj_id, what, project_id=None, need=_NO_DEFERRED):
 
     :raises: NotFound naming ``what``.
     """
-    held = _held(session, model, obj_id)
-    if (held is not None and project_id in (None, held.project_id)
-            and not (sa.inspect(held).unloaded & need.columns)):
-        return held
+    row = held.held(session, model, obj_id)
+    if (row is not None and project_id in (None, row.project_id)
+            and not (sa.inspect(row).unloaded & need.columns)):
+        return row
     query = sa.select(model).where(model.id == obj_id)
     if project_id is not None:
         query = query.where(model.project_id == project_id)
     obj = session.execute(query.options(*need.options)).scalar_one_or_none()
     if obj is None:
         raise exc.NotFound("%s not found [id=%s]" % (what, obj_id))
-    # The session's identity map holds rows weakly: kept here, a row read
-    # once stays for the next get_row of this session (its unit of work).
-    session.info.setdefault(_READ, []).append(obj)
+    held.keep_read(session, obj)
     return obj
 
 
@@ -255,6 +234,10 @@ def newest_task(session, wf_ex_id, name):
 def task_state_counts(session, wf_ex_id, states):
     """``{state: number of the execution's tasks in it}`` for ``states``
     (those with none are left out), in one query."""
+    rows = held.tasks_of_new_execution(session, wf_ex_id)
+    if rows is not None:
+        return dict(collections.Counter(
+            t.state for t in rows if t.state in states))
     model = models.TaskExecution
     return dict(session.execute(
         sa.select(model.state, sa.func.count())
@@ -264,6 +247,9 @@ def task_state_counts(session, wf_ex_id, states):
 
 
 def count_incomplete_tasks(session, wf_ex_id, incomplete_states):
+    rows = held.tasks_of_new_execution(session, wf_ex_id)
+    if rows is not None:
+        return sum(1 for t in rows if t.state in incomplete_states)
     model = models.TaskExecution
     return session.execute(
         sa.select(sa.func.count()).select_from(model).where(
@@ -274,6 +260,11 @@ def count_incomplete_tasks(session, wf_ex_id, incomplete_states):
 def tasks_of(session, wf_ex_id, states=None, full=False, ends_only=False):
     """Task rows of an execution, oldest first; ``ends_only``: those no
     other task was triggered by."""
+    rows = held.tasks_of_new_execution(session, wf_ex_id)
+    if rows is not None:
+        return [t for t in rows
+                if (states is None or t.state in states)
+                and not (ends_only and t.has_next_tasks)]
     model = models.TaskExecution
     query = sa.select(model).where(model.workflow_execution_id == wf_ex_id)
     if states is not None:
@@ -295,9 +286,9 @@ def mark_triggering(session, triggered_by):
     model = models.TaskExecution
     elsewhere = []
     for ref in triggered_by or ():
-        held = _held(session, model, ref["task_id"])
-        if held is not None:
-            held.has_next_tasks = True
+        row = held.held(session, model, ref["task_id"])
+        if row is not None:
+            row.has_next_tasks = True
         else:
             elsewhere.append(ref["task_id"])
     if elsewhere:
