@@ -166,29 +166,37 @@ def action_executions(session, ax_ids):
     return [rows[ax_id] for ax_id in ax_ids if ax_id in rows]
 
 
-def find_workflow_definition(session, identifier, namespace, project_id):
-    """By id, or by name in the namespace (own project first).
+def find_workflow_definition(session, identifier, namespace, project_id,
+                             with_text=True):
+    """By id, or by name in the namespace (own project first), in one query.
 
     ``project_id`` None (an admin's read) finds any project's. The spec
-    column (the whole parsed workflow) loads when it is first read.
+    column (the whole parsed workflow) loads when first read, and so does
+    the definition's text without ``with_text`` (starting an execution
+    reads neither but once per version).
     """
     model = models.WorkflowDefinition
-    query = sa.select(model)
-    by_id = session.execute(
-        query.where(model.id == identifier)).scalar_one_or_none()
-    if by_id is not None and (project_id is None or by_id.project_id in (
-            project_id, None) or by_id.scope == "public"):
-        return by_id
-    query = query.where(model.name == identifier,
-                        model.namespace == (namespace or ""))
+    namespace = namespace or ""
+    named = sa.and_(model.name == identifier, model.namespace == namespace)
     if project_id is not None:
-        query = query.where(sa.or_(model.project_id == project_id,
-                                   model.scope == "public"))
+        named = sa.and_(named, sa.or_(model.project_id == project_id,
+                                      model.scope == "public"))
+    query = sa.select(model).where(sa.or_(model.id == identifier, named))
+    if not with_text:
+        query = query.options(orm.defer(model.definition))
     rows = session.execute(query).scalars().all()
-    rows.sort(key=lambda r: r.project_id != project_id)
+    for row in rows:
+        if row.id == identifier and (
+                project_id is None or row.scope == "public"
+                or row.project_id in (project_id, None)):
+            return row
+    # A row found by id and not visible is never one found by name (those
+    # are all visible): drop it.
+    rows = sorted((r for r in rows if r.id != identifier),
+                  key=lambda r: r.project_id != project_id)
     if not rows:
         raise exc.NotFound("Workflow not found [workflow_identifier=%s, "
-                           "namespace=%s]" % (identifier, namespace or ""))
+                           "namespace=%s]" % (identifier, namespace))
     return rows[0]
 
 

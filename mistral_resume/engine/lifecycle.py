@@ -185,10 +185,10 @@ def start(step_class, uow, topics, wf_def, wf_input, params, description="",
         wf_ex.context = data_flow.initial_context(wf_spec, checked_input,
                                                   step.lookup)
     except exc.ExpressionError as e:
-        uow.session.flush()
         step.fail_workflow("Failed to evaluate the workflow vars: %s" % e)
         return wf_ex
-    uow.session.flush()
+    # Not flushed here: its INSERT goes with its tasks' at the commit, and
+    # carries the state it has by then.
     if wf_spec.type == spec_models.REVERSE:
         commands = reverse.start_commands(step)
     else:

@@ -77,7 +77,8 @@ class EngineManager:
                        execution_id=None, source_execution_id=None):
         with self._work(ctx) as w:
             wf_def = db_api.find_workflow_definition(
-                w.session, workflow_identifier, namespace, ctx.project_id)
+                w.session, workflow_identifier, namespace, ctx.project_id,
+                with_text=False)
             wf_ex = executions.start(
                 w, self._topics, wf_def, workflow_input, params,
                 description, execution_id, source_execution_id)

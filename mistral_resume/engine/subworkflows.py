@@ -29,11 +29,12 @@ def find_definition(session, name, namespace, project_id):
     """
     try:
         return db_api.find_workflow_definition(session, name, namespace,
-                                               project_id)
+                                               project_id, with_text=False)
     except exc.NotFound:
         if not namespace:
             raise
-    return db_api.find_workflow_definition(session, name, "", project_id)
+    return db_api.find_workflow_definition(session, name, "", project_id,
+                                           with_text=False)
 
 
 def _find_local(step, name):
