@@ -19,6 +19,7 @@ import logging
 import threading
 
 from mistral_resume.db import api as db_api
+from mistral_resume.db import bulk as db_bulk
 from mistral_resume.db import leases as db_leases
 from mistral_resume.db import models
 
@@ -96,6 +97,7 @@ def unit_of_work(db, sender, ctx, root_id=None, specs=None, inline=None):
             yield uow
             if inline is not None:
                 inline.drain(uow)
+            db_bulk.insert_new_rows(session)
             session.flush()
     except BaseException:
         sender.give_back(sent)
