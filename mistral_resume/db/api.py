@@ -278,7 +278,7 @@ def tasks_of(session, wf_ex_id, states=None, full=False, ends_only=False):
     if states is not None:
         query = query.where(model.state.in_(list(states)))
     if ends_only:
-        query = query.where(model.has_next_tasks.is_(False))
+        query = query.where(model.has_next_tasks == sa.false())
     if full:
         query = query.options(orm.undefer(model.spec),
                               orm.undefer(model.in_context),

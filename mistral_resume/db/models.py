@@ -151,6 +151,11 @@ class TaskExecution(_Stamped, Base):
     __table_args__ = (
         sa.Index("ix_task_executions_wf_state", "workflow_execution_id",
                  "state"),
+        # An execution's end tasks (no task was triggered by them) without
+        # visiting the others: ending or resuming a long execution reads
+        # only those (migration 0002).
+        sa.Index("ix_task_executions_wf_ends", "workflow_execution_id",
+                 "has_next_tasks", "state"),
         # One join task execution per (execution, join name, cycle): two
         # engines arriving at a join at once cannot both create it.
         sa.UniqueConstraint("unique_key", name="uq_task_executions_key"),
