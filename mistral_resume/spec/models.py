@@ -205,9 +205,20 @@ class WorkflowSpec:
         default=None, init=False, repr=False, compare=False)
     _as_dict: dict | None = dataclasses.field(
         default=None, init=False, repr=False, compare=False)
+    _memo: dict = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def task(self, name):
         return self.tasks[name]
+
+    def memo(self, key, compute):
+        """``compute()``, once per spec: what is derived from a spec never
+        changes (specs are not changed once built), and a spec is shared by
+        every unit of work of its executions."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            return self._memo.setdefault(key, compute())
 
     def _inbound(self):
         # Specs are not changed once built, so the index is computed once.

@@ -59,5 +59,14 @@ def upstream(wf_spec, name):
 
 def affected_joins(wf_spec, name):
     """Join tasks downstream of task ``name``: a change may decide them."""
-    return [t for t, spec in wf_spec.tasks.items()
-            if spec.join and t != name and name in upstream(wf_spec, t)]
+    return [t for t, above in _join_upstreams(wf_spec).items()
+            if t != name and name in above]
+
+
+def _join_upstreams(wf_spec):
+    """``{join task: upstream(join task)}`` in task order, once per spec (a
+    task's completion asks it: a 1000-task chain must not walk the
+    workflow 1000 times)."""
+    return wf_spec.memo("join upstreams", lambda: {
+        t: upstream(wf_spec, t) for t, spec in wf_spec.tasks.items()
+        if spec.join})
