@@ -14,7 +14,7 @@ for step in $STEPS; do
   mark "start $step"
   case $step in
     main)  # ours embedded vs Mistral 23 (SQLite), medians of 3, curves, floor
-      $PY run.py --start-mistral --repeat 3 --curve-repeat 1 --timeout 300 \
+      $PY run.py --start-mistral --repeat 3 --curve-repeat 3 --timeout 300 \
           --workloads seq50 items200 rerun100 par20x10 \
           --mistral-max-size 1000 --mistral-skip seq1000 rerun1000 \
           --floor sqlite --json results.json >results.txt 2>results.err ;;
