@@ -1,20 +1,10 @@
 """New execution rows written by one INSERT per table at the end of a unit
 of work hold what the ORM's flush would have written, on every backend."""
-import pytest
 import sqlalchemy as sa
 
 from mistral_resume.db import bulk
-from mistral_resume.db import database as db_database
 from mistral_resume.db import models
 from mistral_resume.workflow import statuses as st
-
-
-@pytest.fixture
-def db(backend_url):
-    database = db_database.Database(backend_url)
-    models.Base.metadata.create_all(database.engine)
-    yield database
-    database.dispose()
 
 
 def _family(tag):

@@ -1,10 +1,8 @@
 """Questions about an execution's tasks, answered from the unit of work's
 memory when it created the execution, and from the database otherwise:
 the same answers either way, on every backend."""
-import pytest
 
 from mistral_resume.db import api as db_api
-from mistral_resume.db import database as db_database
 from mistral_resume.db import held
 from mistral_resume.db import models
 from mistral_resume.workflow import statuses as st
@@ -13,14 +11,6 @@ from mistral_resume.workflow import statuses as st
 TASKS = [("t1", st.SUCCESS, True), ("t2", st.ERROR, False),
          ("t3", st.RUNNING, True), ("t4", st.SUCCESS, False),
          ("t5", st.WAITING, False)]
-
-
-@pytest.fixture
-def db(backend_url):
-    database = db_database.Database(backend_url)
-    models.Base.metadata.create_all(database.engine)
-    yield database
-    database.dispose()
 
 
 def _create(session):

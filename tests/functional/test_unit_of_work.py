@@ -28,14 +28,6 @@ class RecordingSender(uow.Sender):
         self.cast_rows.append((row.topic, row.method, row.payload))
 
 
-@pytest.fixture
-def db(backend_url):
-    database = db_database.Database(backend_url)
-    models.Base.metadata.create_all(database.engine)
-    yield database
-    database.dispose()
-
-
 def _execution(db, state=st.RUNNING):
     with db.writing() as session:
         wf_ex = models.WorkflowExecution(
