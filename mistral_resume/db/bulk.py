@@ -68,8 +68,9 @@ def _values(columns, obj):
     for key, default in columns:
         if key in state:
             values[key] = state[key]
+        elif default is None:
+            values[key] = None
         else:
-            values[key] = None if default is None else default()
-            if default is not None:
-                orm.attributes.set_committed_value(obj, key, values[key])
+            values[key] = default()
+            orm.attributes.set_committed_value(obj, key, values[key])
     return values

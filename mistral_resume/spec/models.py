@@ -201,10 +201,6 @@ class WorkflowSpec:
     task_defaults: dict = dataclasses.field(default_factory=dict)
     tasks: dict = dataclasses.field(default_factory=dict)
     source: str | None = None
-    _inbound_index: dict | None = dataclasses.field(
-        default=None, init=False, repr=False, compare=False)
-    _as_dict: dict | None = dataclasses.field(
-        default=None, init=False, repr=False, compare=False)
     _memo: dict = dataclasses.field(
         default_factory=dict, init=False, repr=False, compare=False)
 
@@ -221,16 +217,16 @@ class WorkflowSpec:
             return self._memo.setdefault(key, compute())
 
     def _inbound(self):
-        # Specs are not changed once built, so the index is computed once.
-        if self._inbound_index is None:
-            index = {name: [] for name in self.tasks}
-            for source_name, task in self.tasks.items():
-                for _, transition in task.transitions():
-                    upstream = index.get(transition.target)
-                    if upstream is not None and source_name not in upstream:
-                        upstream.append(source_name)
-            self._inbound_index = index
-        return self._inbound_index
+        return self.memo("inbound", self._make_inbound)
+
+    def _make_inbound(self):
+        index = {name: [] for name in self.tasks}
+        for source_name, task in self.tasks.items():
+            for _, transition in task.transitions():
+                upstream = index.get(transition.target)
+                if upstream is not None and source_name not in upstream:
+                    upstream.append(source_name)
+        return index
 
     def inbound(self, name):
         """Names of the tasks that lead to task ``name``, in task order.
@@ -265,9 +261,7 @@ class WorkflowSpec:
     def to_dict(self):
         """The spec as stored on rows, made once (shared: not to be
         changed)."""
-        if self._as_dict is None:
-            self._as_dict = self._make_dict()
-        return self._as_dict
+        return self.memo("as dict", self._make_dict)
 
     def _make_dict(self):
         return {
